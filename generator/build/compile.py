@@ -1,0 +1,162 @@
+"""Compile and link one plugin binary: the hand-written runtime plus the rendered sources.
+
+Inputs are a folder of rendered sources (orthanc_generated.{h,c}, orthanc_sdk_features.h, maybe
+more .c files), the folder holding the SDK's OrthancCPlugin.h, and a target CPython (any >= 3.8,
+a name on PATH or a path).  Everything about that Python comes from the interpreter itself
+(python_info.py).  The result is deterministic: sources in a fixed order, no time stamps, build
+paths mapped away (-ffile-prefix-map), and no debug information.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.paths import REPO_ROOT
+
+from .python_info import PythonInfo, PythonInfoError, query_python
+
+RUNTIME_DIR = REPO_ROOT / "runtime"
+PLUGIN_VERSION = "0.1.0"
+
+# The project's rule for every C file: C11, all warnings, warnings are errors.
+WARNING_FLAGS = ("-std=c11", "-Wall", "-Wextra", "-Werror")
+CODE_FLAGS = ("-fPIC", "-O2", "-fvisibility=hidden", "-DNDEBUG")
+
+
+class CompileError(RuntimeError):
+    """The plugin cannot be built; the message says why (with the compiler's output)."""
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    path: Path  # the plugin binary
+    python_version: str  # "3.11.7"
+    python_tag: str  # "cp311"
+    compiler: str  # first line of `cc --version`
+    cflags: tuple[str, ...]
+    ldflags: tuple[str, ...]
+    sha256: str
+
+
+def plugin_filename(info: PythonInfo) -> str:
+    """libOrthancPython-cp311.so: one binary per Python version can sit in one folder."""
+    return f"libOrthancPython-{info.tag}.so"
+
+
+def _c_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _compiler_version(cc: str) -> str:
+    try:
+        done = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    except OSError as error:
+        raise CompileError(f"C compiler {cc!r} cannot run: {error}") from error
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or not lines:
+        raise CompileError(f"C compiler {cc!r} does not answer --version")
+    return lines[0].strip()
+
+
+def _run(command: Sequence[str], what: str) -> None:
+    done = subprocess.run(list(command), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise CompileError(f"{what} failed (exit {done.returncode}):\n$ {' '.join(command)}\n"
+                           f"{done.stdout}{done.stderr}")
+
+
+def python_cflags(info: PythonInfo) -> list[str]:
+    """What `pythonX.Y-config --cflags` contributes that matters here: the include folders."""
+    return [f"-I{folder}" for folder in info.include_dirs]
+
+
+def python_ldflags(info: PythonInfo) -> list[str]:
+    """`pythonX.Y-config --embed --ldflags`, plus an rpath so Orthanc finds this libpython."""
+    return [f"-L{info.libdir}", f"-lpython{info.ldversion}", *info.libs, f"-Wl,-rpath,{info.libdir}"]
+
+
+def compile_plugin(
+    generated_dir: Path,
+    sdk_include_dir: Path,
+    python: str,
+    output: Path,
+    *,
+    extra_cflags: Sequence[str] = (),
+    cc: str = "cc",
+    runtime_dir: Path = RUNTIME_DIR,
+    plugin_version: str = PLUGIN_VERSION,
+    jobs: int = 2,
+) -> CompileResult:
+    """Build the plugin for `python` into the folder `output`; returns what was made."""
+    if not sys.platform.startswith("linux"):
+        raise CompileError("compile_plugin builds Linux binaries; other systems use their own builders")
+    try:
+        info = query_python(python)
+    except PythonInfoError as error:
+        raise CompileError(str(error)) from error
+    if not info.shared:
+        raise CompileError(f"{info.executable} has no shared libpython (built without --enable-shared): "
+                           "an embedding plugin cannot link against it")
+    if not (sdk_include_dir / "OrthancCPlugin.h").is_file():
+        raise CompileError(f"no OrthancCPlugin.h in {sdk_include_dir}")
+
+    generated_dir = generated_dir.resolve()
+    sdk_include_dir = sdk_include_dir.resolve()
+    runtime_dir = runtime_dir.resolve()
+    sources = sorted(runtime_dir.glob("*.c")) + sorted(generated_dir.glob("*.c"))
+    if not any(source.parent == generated_dir for source in sources):
+        raise CompileError(f"no rendered .c file in {generated_dir}")
+
+    filename = plugin_filename(info)
+    defines = [
+        f"-DORTHANC_PYTHON_PLUGIN_VERSION={_c_string(plugin_version)}",
+        f"-DORTHANC_PY_LIBPYTHON_SONAME={_c_string(info.soname)}",
+        f"-DORTHANC_PY_INTERPRETER={_c_string(info.executable)}",
+    ]
+    prefix_maps = [
+        f"-ffile-prefix-map={runtime_dir}=runtime",
+        f"-ffile-prefix-map={generated_dir}=generated",
+        f"-ffile-prefix-map={sdk_include_dir}=sdk",
+    ]
+    includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-I{sdk_include_dir}", *python_cflags(info)]
+    cflags = (*WARNING_FLAGS, *CODE_FLAGS, *extra_cflags, *defines, *prefix_maps, *includes)
+    ldflags = ("-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", *python_ldflags(info))
+    compiler = _compiler_version(cc)
+
+    output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="orthanc-python-build-") as scratch:
+        scratch_dir = Path(scratch)
+        objects = [scratch_dir / f"{index:03d}-{source.stem}.o" for index, source in enumerate(sources)]
+
+        def compile_one(pair: tuple[Path, Path]) -> None:
+            source, target = pair
+            _run([cc, *cflags, "-c", str(source), "-o", str(target)], f"compiling {source.name}")
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(compile_one, zip(sources, objects)))
+
+        linked = scratch_dir / filename
+        _run([cc, *(str(o) for o in objects), "-o", str(linked), *ldflags], "linking")
+        target = output / filename
+        shutil.copyfile(linked, target)
+        os.chmod(target, 0o755)
+
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    return CompileResult(
+        path=target,
+        python_version=info.version,
+        python_tag=info.tag,
+        compiler=compiler,
+        cflags=tuple(cflags),
+        ldflags=ldflags,
+        sha256=digest,
+    )

@@ -1,0 +1,264 @@
+"""View model for the templates: the decisions, already made, as plain data.
+
+Templates receive a `convert` kind per argument and result and spell the C
+for it in templates/macros.j2; no C syntax is built here.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+
+from generator.model.entities import Function, Kind, Model, Parameter
+from generator.model.naming import strip_prefix
+from generator.plan.plan import CustomEntry, Plan, Status, load_yaml
+
+INT_LIMITS = {
+    (8, True): ("INT8_MIN", "INT8_MAX"),
+    (16, True): ("INT16_MIN", "INT16_MAX"),
+    (32, True): ("INT32_MIN", "INT32_MAX"),
+    (64, True): ("INT64_MIN", "INT64_MAX"),
+    (8, False): (None, "UINT8_MAX"),
+    (16, False): (None, "UINT16_MAX"),
+    (32, False): (None, "UINT32_MAX"),
+    (64, False): (None, "UINT64_MAX"),
+}
+
+
+@dataclass
+class ArgView:
+    name: str  # C parameter name, also the Python keyword
+    py_name: str
+    convert: str  # typemap "convert" value
+    c_type: str
+    pyi: str = ""
+    class_id: str | None = None
+    signed: bool = True
+    minimum: str | None = None
+    maximum: str | None = None
+    pair: str | None = None  # buffer_size: the buffer's name; buffer: the size's name
+    size_max: str | None = None  # buffer: largest size the C size type holds
+    python: bool = True  # a Python argument (False: supplied by the wrapper)
+    pointee: str = ""  # output arguments: the type written through the pointer
+
+
+@dataclass
+class ResultView:
+    convert: str
+    c_type: str
+    pyi: str
+    class_id: str | None = None
+    owned: bool = False
+    signed: bool = True
+
+
+@dataclass
+class WrapperView:
+    sdk_name: str
+    c_name: str
+    doc: str
+    receiver: ArgView | None
+    args: list[ArgView]  # every C argument in order, context included
+    result: ResultView
+    outputs: list[ArgView]  # hidden arguments that are part of the Python result
+    pyi_params: str
+    pyi_result: str
+    python_name: str = ""
+    deprecated: bool = False
+
+    @property
+    def n_items(self) -> int:
+        """How many values make the Python result (a tuple when more than one)."""
+        return (0 if self.result.convert in ("none", "error_code") else 1) + len(self.outputs)
+
+    @property
+    def needs_done(self) -> bool:
+        """Whether any step can fail after parsing (C warns about an unused label)."""
+        failing_args = self.receiver is not None or any(a.convert in ("buffer", "integer", "enum", "object") for a in self.python_args)
+        failing_result = self.result.convert in ("error_code", "string_owned", "string_borrowed", "object")
+        return self.receiver is not None or failing_args or failing_result or self.n_items > 0
+
+    @property
+    def python_args(self) -> list[ArgView]:
+        return [a for a in self.args if a.python and a is not self.receiver]
+
+
+@dataclass
+class MethodView:
+    python: str
+    c_function: str
+    doc: str
+    custom: bool
+    pyi_signature: str = ""
+    flags: str = "METH_VARARGS | METH_KEYWORDS"
+
+
+@dataclass
+class ClassView:
+    name: str  # SDK name
+    python: str
+    class_id: str
+    doc: str
+    destructor: str | None
+    methods: list[MethodView] = field(default_factory=list)
+
+
+@dataclass
+class EnumView:
+    name: str
+    python: str
+    doc: str
+    members: list[tuple[str, int, str]]
+
+
+@dataclass
+class RenderView:
+    sdk_version: str
+    sdk_declared: str
+    header_sha256: str
+    features: list[str]
+    classes: list[ClassView]
+    enums: list[EnumView]
+    wrappers: list[WrapperView]
+    module_functions: list[MethodView]
+    custom: list[CustomEntry]
+
+
+def _py_name(name: str) -> str:
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _doc(function: Function) -> str:
+    text = function.doc.brief
+    if function.doc.description:
+        text += "\n\n" + function.doc.description
+    if function.deprecated:
+        text += "\n\nDeprecated" + (f": {function.doc.deprecated}" if function.doc.deprecated else ".")
+    return text.strip()
+
+
+def class_id(sdk_class: str) -> str:
+    return f"ORTHANC_PY_CLASS_{strip_prefix(sdk_class)}"
+
+
+def _arg(param: Parameter, model: Model, typemap: dict) -> ArgView:
+    kind = param.type.kind
+    entry = typemap["arguments"].get(kind.value) or typemap["hidden"][kind.value]
+    view = ArgView(name=param.name, py_name=_py_name(param.name), convert=entry["convert"],
+                   c_type=param.type.c_type, pair=param.pair)
+    if kind == Kind.OUTPUT_POINTER:
+        view.pointee = param.type.c_type.rstrip().removesuffix("*").strip()
+    if kind.value in typemap["hidden"]:
+        view.python = False
+        view.pyi = typemap["hidden"][kind.value].get("pyi", "")
+    else:
+        view.pyi = entry["pyi"]
+    if kind == Kind.OBJECT:
+        view.class_id = class_id(param.type.ref or "")
+        view.pyi = view.pyi.format(**{"class": strip_prefix(param.type.ref or "")})
+    if kind in (Kind.INTEGER, Kind.ENUM, Kind.BUFFER_SIZE) or (kind == Kind.OUTPUT_POINTER and param.type.width):
+        width, signed = (param.type.width or 32, bool(param.type.signed)) if kind != Kind.ENUM else (32, True)
+        view.signed = signed
+        view.minimum, view.maximum = INT_LIMITS[(width, signed)]
+    if kind == Kind.OUTPUT_POINTER and param.type.ref and param.type.width is None:
+        # An enum written through a pointer.
+        view.signed, view.minimum, view.maximum = True, "INT32_MIN", "INT32_MAX"
+    return view
+
+
+def _result(function: Function, model: Model, typemap: dict) -> ResultView:
+    rtype = function.returns
+    entry = typemap["returns"][rtype.kind.value]
+    view = ResultView(convert=entry["convert"], c_type=rtype.c_type, pyi=entry["pyi"])
+    if rtype.kind == Kind.OBJECT and rtype.ref:
+        cls = model.object_class(rtype.ref)
+        view.class_id = class_id(rtype.ref)
+        view.pyi = view.pyi.format(**{"class": cls.python_name})
+        # Returned objects are new ones the caller frees, exactly when the SDK
+        # gives their class a destructor and does not hand them out as const.
+        view.owned = cls.destructor is not None and not rtype.const
+    if rtype.kind == Kind.INTEGER:
+        view.signed = bool(rtype.signed)
+    return view
+
+
+def wrapper_view(function: Function, model: Model) -> WrapperView:
+    typemap = load_yaml("typemap.yaml")
+    args = [_arg(p, model, typemap) for p in function.parameters]
+    for arg in args:
+        if arg.convert == "buffer":
+            size = next(a for a in args if a.name == arg.pair)
+            arg.size_max = size.maximum
+    receiver = None
+    if function.class_name:
+        receiver = next(a for a in args if a.convert == "object")
+        receiver.convert = "receiver"
+    result = _result(function, model, typemap)
+    outputs = [a for a in args if a.convert in ("memory_buffer", "memory_buffer64", "output")]
+    python_args = [a for a in args if a.python and a is not receiver]
+    params = ([] if receiver is None else ["self"]) + [f"{a.py_name}: {a.pyi}" for a in python_args]
+    results = ([result.pyi] if result.pyi != "None" else []) + [a.pyi for a in outputs]
+    pyi_result = "None" if not results else results[0] if len(results) == 1 else f"tuple[{', '.join(results)}]"
+    return WrapperView(
+        sdk_name=function.name,
+        c_name=f"OrthancPyGen_{strip_prefix(function.name)}",
+        doc=_doc(function),
+        receiver=receiver,
+        args=args,
+        result=result,
+        outputs=outputs,
+        pyi_params=", ".join(params),
+        pyi_result=pyi_result,
+        python_name=strip_prefix(function.name),
+        deprecated=function.deprecated,
+    )
+
+
+def build_view(plan: Plan) -> RenderView:
+    model = plan.model
+    wrappers: dict[str, WrapperView] = {}
+    for planned in plan.functions:
+        if planned.status == Status.GENERATED and planned.python_names:
+            wrappers[planned.name] = wrapper_view(model.function(planned.name), model)
+
+    classes = {
+        c.python_name: ClassView(c.name, c.python_name, class_id(c.name), c.doc.brief, c.destructor)
+        for c in model.classes
+    }
+    module_functions: list[MethodView] = []
+    for planned in plan.functions:
+        wrapper = wrappers.get(planned.name)
+        if wrapper is None:
+            continue
+        for name in planned.python_names:
+            method = MethodView(name, wrapper.c_name, wrapper.doc, custom=False,
+                                pyi_signature=f"({wrapper.pyi_params}) -> {wrapper.pyi_result}")
+            if planned.scope == "module":
+                module_functions.append(method)
+            else:
+                classes[planned.scope].methods.append(method)
+    for entry in plan.custom:
+        method = MethodView(entry.python, entry.c_function, entry.doc, custom=True, pyi_signature=entry.signature)
+        if entry.scope == "module":
+            module_functions.append(method)
+        else:
+            classes[entry.scope].methods.append(method)
+    for cls in classes.values():
+        cls.methods.sort(key=lambda m: m.python)
+    module_functions.sort(key=lambda m: m.python)
+
+    enums = [
+        EnumView(e.name, e.python_name, e.doc.brief, [(m.python_name, m.value, m.doc) for m in e.members])
+        for e in model.enumerations
+    ]
+    return RenderView(
+        sdk_version=model.sdk.release or model.sdk.declared,
+        sdk_declared=model.sdk.declared,
+        header_sha256=model.sdk.sha256,
+        features=sorted(f.name for f in model.functions),
+        classes=sorted(classes.values(), key=lambda c: c.python),
+        enums=enums,
+        wrappers=[wrappers[name] for name in sorted(wrappers)],
+        module_functions=module_functions,
+        custom=sorted(plan.custom, key=lambda e: e.c_function),
+    )

@@ -1,0 +1,72 @@
+"""CI gates over coverage documents: each returns a verdict, the CLI turns failures into exit 1.
+
+- fail_under:   coverage (generated + custom) / (all - not applicable) below a percentage;
+- baseline:     a function wrapped (generated or custom) in the baseline document is neither now,
+                although the SDK still has it (a function the SDK dropped is listed, not failed);
+- unclassified: a function is not wrapped with a reason the plan derived from its C types,
+                because no rule names it (custom.yaml, or rules.yaml's not_applicable /
+                not_wrapped), and it was not already in that state in the baseline.  Without a
+                baseline every such function counts.  A maintainer clears it by writing a
+                hand-written wrapper or a rule with a deliberate reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.report.document import WRAPPED, CoverageDocument
+
+
+@dataclass
+class Verdict:
+    gate: str
+    passed: bool
+    summary: str
+    offenders: list[str] = field(default_factory=list)
+
+
+def fail_under(document: CoverageDocument, minimum: float) -> Verdict:
+    counts = document.counts
+    # Exact comparison on the counts: the rounded percentage must not let 79.996 pass 80.
+    passed = counts.wrapped * 100 >= minimum * counts.applicable
+    relation = ">=" if passed else "<"
+    return Verdict(
+        "fail-under",
+        passed,
+        f"coverage {counts.coverage_percent:.1f}% {relation} {minimum:g}% "
+        f"({counts.wrapped} of {counts.applicable} applicable)",
+    )
+
+
+def baseline_regressions(document: CoverageDocument, baseline: CoverageDocument) -> tuple[Verdict, list[str]]:
+    """The verdict, and the baseline's wrapped functions that the SDK no longer has (not failures)."""
+    now = {entry.name: entry for entry in document.functions()}
+    lost: list[str] = []
+    dropped: list[str] = []
+    for entry in baseline.functions():
+        if entry.status not in WRAPPED:
+            continue
+        current = now.get(entry.name)
+        if current is None:
+            dropped.append(entry.name)
+        elif current.status not in WRAPPED:
+            lost.append(f"{entry.name} ({entry.status.value} -> {current.status.value}: {current.reason})")
+    base = baseline.sdk.release
+    summary = (
+        f"no function wrapped in the baseline ({base}) is unwrapped now"
+        if not lost
+        else f"{len(lost)} function(s) wrapped in the baseline ({base}) are unwrapped now"
+    )
+    return Verdict("baseline", not lost, summary, lost), dropped
+
+
+def unclassified(document: CoverageDocument, baseline: CoverageDocument | None) -> Verdict:
+    known = {e.name for e in baseline.functions() if e.unclassified} if baseline is not None else set()
+    found = [f"{e.name} ({e.reason})" for e in document.functions() if e.unclassified and e.name not in known]
+    scope = f"new since the baseline ({baseline.sdk.release})" if baseline is not None else "in all"
+    summary = (
+        f"every function has a rule or maps mechanically ({scope})"
+        if not found
+        else f"{len(found)} function(s) without a rule, not wrapped ({scope})"
+    )
+    return Verdict("unclassified", not found, summary, found)

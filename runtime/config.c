@@ -1,0 +1,178 @@
+/*
+ * Reading the plugin's configuration keys (see config.h). Runs before the
+ * interpreter starts: no Python here.
+ */
+#include "config.h"
+
+#include "json_mini.h"
+#include "runtime_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 1 found, 0 absent, -1 unusable (logged). */
+static int FindKey(const char* json, const char* section, const char* key, OrthancPyJsonValue* value)
+{
+  const char* path[2];
+  size_t depth = 0;
+  if (section != NULL)
+  {
+    path[depth++] = section;
+  }
+  path[depth++] = key;
+
+  int status = OrthancPyJson_Find(json, path, depth, value);
+  if (status < 0)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: Orthanc's configuration is not valid JSON");
+  }
+  return status;
+}
+
+
+static void DescribeKey(char* target, size_t size, const char* section, const char* key)
+{
+  if (section != NULL)
+  {
+    snprintf(target, size, "\"%s\" > \"%s\"", section, key);
+  }
+  else
+  {
+    snprintf(target, size, "\"%s\"", key);
+  }
+}
+
+
+/* Leaves *target unchanged when the key is absent. */
+static int ReadBool(const char* json, const char* section, const char* key, int* target)
+{
+  OrthancPyJsonValue value;
+  int status = FindKey(json, section, key, &value);
+  if (status <= 0)
+  {
+    return status;
+  }
+
+  if (value.kind != ORTHANC_PY_JSON_TRUE && value.kind != ORTHANC_PY_JSON_FALSE)
+  {
+    char name[128];
+    DescribeKey(name, sizeof(name), section, key);
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option %s must be true or false", name);
+    return -1;
+  }
+
+  *target = (value.kind == ORTHANC_PY_JSON_TRUE);
+  return 1;
+}
+
+
+/* *target is a malloc'd copy, or unchanged when the key is absent. */
+static int ReadString(const char* json, const char* section, const char* key, char** target)
+{
+  OrthancPyJsonValue value;
+  int status = FindKey(json, section, key, &value);
+  if (status <= 0)
+  {
+    return status;
+  }
+
+  char name[128];
+  DescribeKey(name, sizeof(name), section, key);
+  if (value.kind != ORTHANC_PY_JSON_STRING)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option %s must be a string", name);
+    return -1;
+  }
+
+  *target = OrthancPyJson_DecodeString(&value);
+  if (*target == NULL)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot read the configuration option %s", name);
+    return -1;
+  }
+  return 1;
+}
+
+
+int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
+{
+  memset(config, 0, sizeof(*config));
+  config->allowThreads = 1;
+
+  const char* path[] = { "Python" };
+  OrthancPyJsonValue section;
+  int hasSection = OrthancPyJson_Find(json, path, 1, &section);
+  if (hasSection < 0)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: Orthanc's configuration is not valid JSON");
+    return -1;
+  }
+  if (hasSection && section.kind != ORTHANC_PY_JSON_OBJECT)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option \"Python\" must be an object");
+    return -1;
+  }
+
+  char* globalScript = NULL;
+  char* sectionScript = NULL;
+  int globalVerbose = 0;
+  int sectionVerbose = 0;
+
+  if (ReadString(json, NULL, "PythonScript", &globalScript) < 0 ||
+      ReadString(json, "Python", "Path", &sectionScript) < 0 ||
+      ReadBool(json, NULL, "PythonVerbose", &globalVerbose) < 0 ||
+      ReadBool(json, "Python", "Verbose", &sectionVerbose) < 0 ||
+      ReadBool(json, "Python", "DisplayMemoryUsage", &config->displayMemoryUsage) < 0 ||
+      ReadBool(json, "Python", "AllowThreads", &config->allowThreads) < 0)
+  {
+    free(globalScript);
+    free(sectionScript);
+    return -1;
+  }
+
+  if (globalScript != NULL && sectionScript != NULL && strcmp(globalScript, sectionScript) != 0)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_WARNING,
+                   "Python plugin: both \"PythonScript\" (%s) and \"Python\" > \"Path\" (%s) are set; "
+                   "using \"PythonScript\"", globalScript, sectionScript);
+  }
+
+  if (globalScript != NULL)
+  {
+    config->script = globalScript;
+    free(sectionScript);
+  }
+  else
+  {
+    config->script = sectionScript;
+  }
+
+  config->verbose = globalVerbose || sectionVerbose;
+  return 0;
+}
+
+
+int OrthancPyConfig_Read(OrthancPyConfig* config)
+{
+  memset(config, 0, sizeof(*config));
+
+  OrthancPluginContext* context = OrthancPy_GetContext();
+  char* json = OrthancPluginGetConfiguration(context);
+  if (json == NULL)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot read Orthanc's configuration");
+    return -1;
+  }
+
+  int status = OrthancPyConfig_Parse(config, json);
+  OrthancPluginFreeString(context, json);
+  return status;
+}
+
+
+void OrthancPyConfig_Clear(OrthancPyConfig* config)
+{
+  free(config->script);
+  config->script = NULL;
+}

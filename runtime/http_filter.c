@@ -1,0 +1,157 @@
+/*
+ * orthanc.RegisterIncomingHttpRequestFilter: a request is allowed only if
+ * every registered filter allows it. Filters run in registration order and
+ * the first refusal decides (the later filters are not asked).
+ */
+#include "runtime_internal.h"
+
+static PyObject* g_filters = NULL;   /* list, GIL-protected */
+
+#if ORTHANC_PY_HAS_OrthancPluginRegisterIncomingHttpRequestFilter2
+
+typedef struct
+{
+  OrthancPluginHttpMethod method;
+  const char* uri;
+  const char* ip;
+  uint32_t headersCount;
+  const char* const* headersKeys;
+  const char* const* headersValues;
+  uint32_t getCount;
+  const char* const* getKeys;
+  const char* const* getValues;
+  int32_t verdict;      /* 1 allowed, 0 forbidden, -1 error */
+} FilterCall;
+
+
+static PyObject* BuildKeywords(const FilterCall* call)
+{
+  PyObject* method = OrthancPy_HttpMethodName(call->method);
+  PyObject* ip = OrthancPy_StringFromSdk(call->ip);
+  PyObject* headers = OrthancPy_DictFromPairs(call->headersCount, call->headersKeys, call->headersValues);
+  PyObject* get = OrthancPy_DictFromPairs(call->getCount, call->getKeys, call->getValues);
+  PyObject* kwargs = NULL;
+  if (method != NULL && ip != NULL && headers != NULL && get != NULL)
+  {
+    kwargs = Py_BuildValue("{sOsOsOsO}", "method", method, "ip", ip, "headers", headers, "get", get);
+  }
+  Py_XDECREF(method);
+  Py_XDECREF(ip);
+  Py_XDECREF(headers);
+  Py_XDECREF(get);
+  return kwargs;
+}
+
+
+/* GIL held. */
+static OrthancPluginErrorCode FilterBody(void* payload)
+{
+  FilterCall* call = payload;
+  call->verdict = 1;
+
+  PyObject* filters = (g_filters != NULL) ? PySequence_Tuple(g_filters) : PyTuple_New(0);
+  PyObject* uri = (filters != NULL) ? OrthancPy_StringFromSdk(call->uri) : NULL;
+  PyObject* args = (uri != NULL) ? PyTuple_Pack(1, uri) : NULL;
+  PyObject* kwargs = (args != NULL) ? BuildKeywords(call) : NULL;
+
+  if (kwargs == NULL)
+  {
+    OrthancPy_LogPythonError("Cannot call the Python HTTP request filters");
+    call->verdict = -1;
+  }
+  else
+  {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(filters) && call->verdict == 1; i++)
+    {
+      PyObject* result = PyObject_Call(PyTuple_GET_ITEM(filters, i), args, kwargs);
+      int allowed = (result != NULL) ? PyObject_IsTrue(result) : -1;
+      Py_XDECREF(result);
+      if (allowed < 0)
+      {
+        OrthancPy_LogPythonError("Error in the Python incoming HTTP request filter");
+        call->verdict = -1;
+      }
+      else if (!allowed)
+      {
+        call->verdict = 0;
+      }
+    }
+  }
+
+  Py_XDECREF(kwargs);
+  Py_XDECREF(args);
+  Py_XDECREF(uri);
+  Py_XDECREF(filters);
+  return OrthancPluginErrorCode_Success;
+}
+
+
+static int32_t FilterHttpRequest(OrthancPluginHttpMethod method,
+                                 const char* uri,
+                                 const char* ip,
+                                 uint32_t headersCount,
+                                 const char* const* headersKeys,
+                                 const char* const* headersValues,
+                                 uint32_t getArgumentsCount,
+                                 const char* const* getArgumentsKeys,
+                                 const char* const* getArgumentsValues)
+{
+  FilterCall call;
+  call.method = method;
+  call.uri = uri;
+  call.ip = ip;
+  call.headersCount = headersCount;
+  call.headersKeys = headersKeys;
+  call.headersValues = headersValues;
+  call.getCount = getArgumentsCount;
+  call.getKeys = getArgumentsKeys;
+  call.getValues = getArgumentsValues;
+  call.verdict = -1;
+
+  if (OrthancPy_RunCallback(FilterBody, &call) != OrthancPluginErrorCode_Success)
+  {
+    return -1;
+  }
+  return call.verdict;
+}
+
+
+PyObject* OrthancPyCustom_RegisterIncomingHttpRequestFilter(PyObject* self, PyObject* args, PyObject* kwargs)
+{
+  (void) self;
+  static char* keywords[] = { "callback", NULL };
+  PyObject* callback = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterIncomingHttpRequestFilter", keywords, &callback) ||
+      OrthancPy_CheckCallable(callback, "callback") < 0)
+  {
+    return NULL;
+  }
+
+  if (g_filters == NULL)
+  {
+    g_filters = PyList_New(0);
+    if (g_filters == NULL)
+    {
+      return NULL;
+    }
+
+    OrthancPluginContext* context = OrthancPy_GetContext();
+    Py_BEGIN_ALLOW_THREADS
+    OrthancPluginRegisterIncomingHttpRequestFilter2(context, FilterHttpRequest);
+    Py_END_ALLOW_THREADS
+  }
+
+  if (PyList_Append(g_filters, callback) < 0)
+  {
+    return NULL;
+  }
+  Py_RETURN_NONE;
+}
+
+#endif  /* ORTHANC_PY_HAS_OrthancPluginRegisterIncomingHttpRequestFilter2 */
+
+
+void OrthancPyHttpFilter_Clear(void)
+{
+  Py_CLEAR(g_filters);
+}

@@ -1,0 +1,132 @@
+/*
+ * The `orthanc` built-in module: its creation, orthanc.OrthancException,
+ * and the conversion of SDK error codes and SDK strings.
+ */
+#include "runtime_internal.h"
+
+#include <string.h>
+
+static const char g_moduleDoc[] =
+  "Orthanc's plugin SDK, for the script named by the PythonScript option.";
+
+static const char g_exceptionDoc[] =
+  "An error reported by Orthanc; args are (error_code: int, description: str).";
+
+/* The pristine definition. The live copy below is reset from it before each
+ * interpreter start-up, because CPython keeps per-interpreter bookkeeping in
+ * a module definition (m_base) that must not leak into the next
+ * interpreter after /tools/reset. */
+static const struct PyModuleDef g_moduleTemplate = {
+  PyModuleDef_HEAD_INIT,
+  "orthanc",
+  g_moduleDoc,
+  -1,
+  NULL, NULL, NULL, NULL, NULL
+};
+
+static struct PyModuleDef g_moduleDef;
+
+/* Strong reference, owned by the runtime until OrthancPyModule_Clear(). */
+static PyObject* g_exception = NULL;
+
+
+PyObject* OrthancPy_GetExceptionType(void)
+{
+  return g_exception;
+}
+
+
+#ifdef ORTHANC_PY_HAS_ENUM_ErrorCode
+PyObject* OrthancPy_SetSdkError(OrthancPluginErrorCode code)
+{
+  const char* description = NULL;
+#if ORTHANC_PY_HAS_OrthancPluginGetErrorDescription
+  OrthancPluginContext* context = OrthancPy_GetContext();
+  if (context != NULL)
+  {
+    Py_BEGIN_ALLOW_THREADS
+    description = OrthancPluginGetErrorDescription(context, code);
+    Py_END_ALLOW_THREADS
+  }
+#endif
+
+  PyObject* text = (description != NULL) ?
+    PyUnicode_DecodeUTF8(description, (Py_ssize_t) strlen(description), "replace") :
+    PyUnicode_FromFormat("Orthanc error %d", (int) code);
+  if (text == NULL)
+  {
+    return NULL;
+  }
+
+  /* A tuple value becomes the exception's args. */
+  PyObject* args = Py_BuildValue("(iN)", (int) code, text);
+  if (args == NULL)
+  {
+    return NULL;
+  }
+
+  PyErr_SetObject(g_exception != NULL ? g_exception : PyExc_RuntimeError, args);
+  Py_DECREF(args);
+  return NULL;
+}
+#endif
+
+
+PyObject* OrthancPy_StringFromSdk(const char* value)
+{
+  if (value == NULL)
+  {
+    Py_RETURN_NONE;
+  }
+  return PyUnicode_DecodeUTF8(value, (Py_ssize_t) strlen(value), "surrogateescape");
+}
+
+
+PyMODINIT_FUNC PyInit_orthanc(void);
+
+PyMODINIT_FUNC PyInit_orthanc(void)
+{
+  PyObject* module = PyModule_Create(&g_moduleDef);
+  if (module == NULL)
+  {
+    return NULL;
+  }
+
+  Py_CLEAR(g_exception);
+  g_exception = PyErr_NewExceptionWithDoc("orthanc.OrthancException", g_exceptionDoc, NULL, NULL);
+  if (g_exception == NULL ||
+      OrthancPy_AddObjectRef(module, "OrthancException", g_exception) < 0 ||
+      OrthancPy_AddGenerated(module) < 0)
+  {
+    Py_DECREF(module);
+    return NULL;
+  }
+
+  return module;
+}
+
+
+int OrthancPyModule_RegisterBuiltin(void)
+{
+  g_moduleDef = g_moduleTemplate;
+
+  /* After /tools/reset, Orthanc has loaded a fresh copy of this library
+   * while libpython (pinned in memory) may still list the entry that the
+   * previous copy added: repoint it instead of adding a second one. */
+  for (struct _inittab* entry = PyImport_Inittab; entry != NULL && entry->name != NULL; entry++)
+  {
+    if (strcmp(entry->name, "orthanc") == 0)
+    {
+      entry->initfunc = PyInit_orthanc;
+      return 0;
+    }
+  }
+
+  return PyImport_AppendInittab("orthanc", PyInit_orthanc);
+}
+
+
+void OrthancPyModule_Clear(void)
+{
+  Py_CLEAR(g_exception);
+}

@@ -1,0 +1,215 @@
+/*
+ * The four entry points Orthanc looks up in a plugin, and the order in
+ * which the runtime's parts start and stop.
+ */
+#include "config.h"
+#include "interpreter.h"
+#include "runtime_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static OrthancPluginContext* g_context = NULL;
+static int g_running = 0;
+
+
+OrthancPluginContext* OrthancPy_GetContext(void)
+{
+  return g_context;
+}
+
+
+int OrthancPy_IsRunning(void)
+{
+  return g_running;
+}
+
+
+static const char* BaseName(const char* path)
+{
+  const char* base = path;
+  for (const char* p = path; *p != '\0'; p++)
+  {
+    if (*p == '/' || *p == '\\')
+    {
+      base = p + 1;
+    }
+  }
+  return base;
+}
+
+
+/* Refuses scripts that cannot work, with a message naming the problem,
+ * before any interpreter exists. */
+static int CheckScript(const char* path)
+{
+  if (strcmp(BaseName(path), "orthanc.py") == 0)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR,
+                   "Python plugin: the script %s is named orthanc.py, which would hide the orthanc "
+                   "module from itself; rename the script", path);
+    return -1;
+  }
+
+  FILE* file = fopen(path, "rb");
+  if (file == NULL)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot open the script %s (%s)", path, strerror(errno));
+    return -1;
+  }
+
+  char byte;
+  size_t ignored = fread(&byte, 1, 1, file);
+  (void) ignored;
+  int unreadable = ferror(file);
+  fclose(file);
+  if (unreadable)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot read the script %s (is it a directory?)", path);
+    return -1;
+  }
+  return 0;
+}
+
+
+/* Worker-thread dispatch (see dispatch.c) is needed from Python 3.12 on;
+ * ORTHANC_PYTHON_CALLBACK_THREADS=0/1 forces it off/on (for testing both
+ * paths with any Python). */
+static int UseWorkerThreads(void)
+{
+  const char* forced = getenv("ORTHANC_PYTHON_CALLBACK_THREADS");
+  if (forced != NULL && (strcmp(forced, "0") == 0 || strcmp(forced, "1") == 0))
+  {
+    return forced[0] == '1';
+  }
+#if PY_VERSION_HEX >= 0x030C0000
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+
+/* GIL held by the thread that started the interpreter. */
+static void Shutdown(void)
+{
+  /* The change thread may still call into Orthanc, and through it into
+   * REST callbacks: it stops before the dispatcher. */
+  OrthancPyChanges_Stop();
+  OrthancPyDispatch_Stop();
+  g_running = 0;
+
+  OrthancPyRest_Clear();
+  OrthancPyStoredInstance_Clear();
+  OrthancPyHttpFilter_Clear();
+  OrthancPyExplorer_Clear();
+  OrthancPyModule_Clear();
+  OrthancPyInterpreter_Stop();
+}
+
+
+ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* context)
+{
+  g_context = context;
+  g_running = 0;
+
+  if (!OrthancPluginCheckVersion(context))
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR,
+                   "Python plugin: this plugin was built for Orthanc %d.%d.%d or later, this is Orthanc %s",
+                   ORTHANC_PLUGINS_MINIMAL_MAJOR_NUMBER, ORTHANC_PLUGINS_MINIMAL_MINOR_NUMBER,
+                   ORTHANC_PLUGINS_MINIMAL_REVISION_NUMBER, context->orthancVersion);
+    return -1;
+  }
+
+#if ORTHANC_PY_HAS_OrthancPluginSetDescription
+  OrthancPluginSetDescription(context, "Runs a Python script that uses Orthanc's plugin SDK.");
+#endif
+
+  OrthancPyConfig config;
+  if (OrthancPyConfig_Read(&config) < 0)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: start-up refused because of the configuration");
+    return -1;
+  }
+
+  if (config.script == NULL)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_WARNING,
+                  "Python plugin: no \"PythonScript\" option in the configuration, Python scripting is disabled");
+    OrthancPyConfig_Clear(&config);
+    return 0;
+  }
+
+  if (CheckScript(config.script) < 0)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: start-up refused because of the script");
+    OrthancPyConfig_Clear(&config);
+    return -1;
+  }
+
+  if (!config.allowThreads)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_INFO,
+                  "Python plugin: \"AllowThreads\" is false, but this plugin always lets other Python "
+                  "threads run while Orthanc works");
+  }
+
+  int workerThreads = UseWorkerThreads();
+  OrthancPy_Logf(ORTHANC_PY_LOG_INFO, "Python plugin %s: Python %s, script %s, callbacks run on %s",
+                 ORTHANC_PYTHON_PLUGIN_VERSION, PY_VERSION, config.script,
+                 workerThreads ? "Python worker threads" : "Orthanc's threads");
+
+  if (OrthancPyInterpreter_Start(&config) < 0)
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: start-up refused, the interpreter did not start");
+    OrthancPyConfig_Clear(&config);
+    return -1;
+  }
+  g_running = 1;
+
+  if (OrthancPyDispatch_Start(workerThreads, config.displayMemoryUsage) < 0)
+  {
+    OrthancPy_LogPythonError("Python plugin: cannot prepare the callback threads");
+    Shutdown();
+    OrthancPyConfig_Clear(&config);
+    return -1;
+  }
+
+  if (OrthancPyInterpreter_RunScript(config.script) < 0)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: start-up refused, the script %s failed", config.script);
+    Shutdown();
+    OrthancPyConfig_Clear(&config);
+    return -1;
+  }
+
+  OrthancPyInterpreter_ReleaseGil();
+  OrthancPyConfig_Clear(&config);
+  return 0;
+}
+
+
+ORTHANC_PLUGINS_API void OrthancPluginFinalize(void)
+{
+  if (g_running)
+  {
+    OrthancPyInterpreter_AcquireGil();
+    Shutdown();
+  }
+  g_context = NULL;
+}
+
+
+ORTHANC_PLUGINS_API const char* OrthancPluginGetName(void)
+{
+  return "python";
+}
+
+
+ORTHANC_PLUGINS_API const char* OrthancPluginGetVersion(void)
+{
+  return ORTHANC_PYTHON_PLUGIN_VERSION;
+}

@@ -1,0 +1,142 @@
+/*
+ * Declarations shared by the hand-written runtime files only. The generated
+ * code sees runtime/orthanc_python.h, never this header.
+ *
+ * Who owns the GIL: functions marked "GIL held" must be called by a thread
+ * that holds it; "no GIL" functions must be called without it (they may
+ * block on Orthanc or on other threads).
+ */
+#pragma once
+
+#include "orthanc_python.h"
+
+#include <stdarg.h>
+
+#ifndef ORTHANC_PYTHON_PLUGIN_VERSION
+#  define ORTHANC_PYTHON_PLUGIN_VERSION "mainline"
+#endif
+
+/* PyModule_AddObjectRef appeared in 3.10; the older PyModule_AddObject
+ * steals a reference only on success, which makes error paths ambiguous. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int OrthancPy_AddObjectRef(PyObject* module, const char* name, PyObject* value)
+{
+  Py_INCREF(value);
+  if (PyModule_AddObject(module, name, value) < 0)
+  {
+    Py_DECREF(value);
+    return -1;
+  }
+  return 0;
+}
+#else
+#  define OrthancPy_AddObjectRef PyModule_AddObjectRef
+#endif
+
+
+/* ---- log.c --------------------------------------------------------------- */
+
+typedef enum
+{
+  ORTHANC_PY_LOG_INFO,
+  ORTHANC_PY_LOG_WARNING,
+  ORTHANC_PY_LOG_ERROR
+} OrthancPyLogLevel;
+
+/* No GIL (or the interpreter is not running). */
+void OrthancPy_Log(OrthancPyLogLevel level, const char* message);
+void OrthancPy_Logf(OrthancPyLogLevel level, const char* format, ...)
+#if defined(__GNUC__)
+  __attribute__((format(printf, 2, 3)))
+#endif
+  ;
+
+/* GIL held: the GIL is released while Orthanc writes the entry. */
+void OrthancPy_LogHoldingGil(OrthancPyLogLevel level, const char* message);
+
+/* GIL held, an exception set: logs "<context>" followed by the formatted
+ * traceback as one error entry, and clears the exception. */
+void OrthancPy_LogPythonError(const char* context);
+
+/* GIL held: the same for an exception object (borrowed), e.g. one that
+ * Python code caught and returned. */
+void OrthancPy_LogException(const char* context, PyObject* exception);
+
+
+/* ---- plugin.c ------------------------------------------------------------ */
+
+/* Non-zero between a successful interpreter start-up and its shutdown.
+ * Orthanc only calls back between Initialize and Finalize, so this is only
+ * a guard against calls racing the shutdown. */
+int OrthancPy_IsRunning(void);
+
+
+/* ---- module.c ------------------------------------------------------------ */
+
+/* Registers the `orthanc` module as a built-in, before Py_Initialize. */
+int OrthancPyModule_RegisterBuiltin(void);
+
+/* GIL held: drops the references the runtime keeps to module objects. */
+void OrthancPyModule_Clear(void);
+
+
+/* ---- convert.c ----------------------------------------------------------- */
+
+/* New references; GIL held. */
+PyObject* OrthancPy_HttpMethodName(OrthancPluginHttpMethod method);
+PyObject* OrthancPy_DictFromPairs(uint32_t count, const char* const* keys, const char* const* values);
+PyObject* OrthancPy_TupleFromStrings(uint32_t count, const char* const* values);
+
+/* Moves an SDK memory buffer into a new bytes object and frees the buffer,
+ * also on failure. */
+PyObject* OrthancPy_BytesFromMemoryBuffer(OrthancPluginMemoryBuffer* buffer);
+
+/* Raises TypeError unless `callback` is callable. Returns 0 or -1. */
+int OrthancPy_CheckCallable(PyObject* callback, const char* what);
+
+
+/* ---- dispatch.c ---------------------------------------------------------- */
+
+/* Body of a callback, run with the GIL held on a thread that has a large
+ * enough C stack for arbitrary Python code. */
+typedef OrthancPluginErrorCode (*OrthancPyCallbackBody)(void* payload);
+
+/* GIL held. `workerThreads`: run callback bodies on Python-owned threads
+ * with a large stack instead of Orthanc's threads (whose stacks can be too
+ * small for the C stack checks of Python 3.12+). `displayMemoryUsage`: log
+ * the allocated blocks after each callback. */
+int OrthancPyDispatch_Start(int workerThreads, int displayMemoryUsage);
+
+/* GIL held; waits (GIL released) for the worker threads to exit. */
+void OrthancPyDispatch_Stop(void);
+
+/* No GIL: called by the C callbacks that Orthanc invokes. */
+OrthancPluginErrorCode OrthancPy_RunCallback(OrthancPyCallbackBody body, void* payload);
+
+/* GIL held: starts a thread with a large C stack that runs `function(arg)`.
+ * The thread is marked as able to run callback bodies directly. Returns 0
+ * or -1 with an exception set. */
+int OrthancPy_StartThread(void (*function)(void*), void* arg);
+
+/* Called first by a thread started with OrthancPy_StartThread, GIL held. */
+void OrthancPyDispatch_MarkCurrentThread(void);
+
+
+/* ---- rest.c / changes.c / stored_instance.c / http_filter.c ------------- */
+
+/* GIL held, at shutdown: forget the Python callbacks. */
+void OrthancPyRest_Clear(void);
+void OrthancPyStoredInstance_Clear(void);
+void OrthancPyHttpFilter_Clear(void);
+void OrthancPyExplorer_Clear(void);
+
+/* GIL held, at shutdown: delivers the queued changes, then stops the
+ * worker thread (waiting for it with the GIL released). */
+void OrthancPyChanges_Stop(void);
+
+
+/* ---- log_stream.c -------------------------------------------------------- */
+
+/* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */
+int OrthancPyLogStream_Install(void);
+void OrthancPyLogStream_Clear(void);

@@ -1,0 +1,116 @@
+"""Fixtures of the integration tests: a plugin built once per session, real Orthanc servers.
+
+`generated_dir` is the one place that says which rendered sources the plugin is built from.
+Today it is the hand-written stand-in (tests/integration/standin); replacing this fixture with one
+that renders the real sources switches every integration test over.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.build.compile import CompileError, CompileResult, compile_plugin
+from tests.orthanc_server import OrthancServer, default_binary
+
+HERE = Path(__file__).resolve().parent
+STANDIN_DIR = HERE / "standin"
+SCRIPTS_DIR = HERE / "scripts"
+SYSTEM_SDK_DIR = Path("/usr/include/orthanc")
+FULL_SUITE_PYTHON = "python3.11"
+
+# Orthanc features the tests do not use and that only slow the shutdown down.
+QUICK_STOP_CONFIG = {"WebDavEnabled": False, "DicomServerEnabled": False}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _orthanc_available() -> None:
+    if not Path(default_binary()).exists():
+        pytest.skip(f"Orthanc binary {default_binary()} not found (install Debian's orthanc or set ORTHANC_BINARY)")
+
+
+@pytest.fixture(scope="session")
+def generated_dir() -> Path:
+    """The rendered sources the plugin is built from (the stand-in until the renderer is wired in)."""
+    return STANDIN_DIR
+
+
+@pytest.fixture(scope="session")
+def sdk_include_dir() -> Path:
+    """The folder holding the OrthancCPlugin.h the plugin is built against (SDK 1.10.1)."""
+    shared = os.environ.get("ORTHANC_SDK_HEADERS")
+    if shared and (Path(shared) / "1.10.1" / "OrthancCPlugin.h").is_file():
+        return Path(shared) / "1.10.1"
+    if not (SYSTEM_SDK_DIR / "OrthancCPlugin.h").is_file():
+        pytest.skip("no OrthancCPlugin.h: install orthanc-dev or set ORTHANC_SDK_HEADERS")
+    return SYSTEM_SDK_DIR
+
+
+@pytest.fixture(scope="session")
+def build_plugin(generated_dir: Path, sdk_include_dir: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], CompileResult]:
+    """build_plugin("python3.12") -> the plugin for that interpreter, built once per session."""
+    built: dict[str, CompileResult] = {}
+    output = tmp_path_factory.mktemp("plugins")
+
+    def build(python: str) -> CompileResult:
+        if python not in built:
+            try:
+                built[python] = compile_plugin(generated_dir, sdk_include_dir, python, output / python)
+            except CompileError as error:
+                pytest.fail(f"cannot build the plugin for {python}:\n{error}")
+        return built[python]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def plugin(build_plugin: Callable[[str], CompileResult]) -> Path:
+    """The plugin of the full suite's interpreter."""
+    if shutil.which(FULL_SUITE_PYTHON) is None:
+        pytest.skip(f"{FULL_SUITE_PYTHON} not on PATH")
+    return build_plugin(FULL_SUITE_PYTHON).path
+
+
+@pytest.fixture
+def make_server(tmp_path_factory: pytest.TempPathFactory,
+                request: pytest.FixtureRequest) -> Iterator[Callable[..., OrthancServer]]:
+    """make_server(plugin=..., script=..., extra_config=..., env=...) -> a not yet started server.
+
+    Every server made is stopped at the end of the test; a failed test shows the log tails.
+    """
+    servers: list[OrthancServer] = []
+
+    def make(**kwargs: Any) -> OrthancServer:
+        config = dict(QUICK_STOP_CONFIG)
+        config.update(kwargs.pop("extra_config", {}))
+        server = OrthancServer(workdir=tmp_path_factory.mktemp("orthanc"), extra_config=config, **kwargs)
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for server in servers:
+            print(f"\n--- log of {server.name} ({server.log_path}) ---\n{server.log_tail(80)}")
+
+
+def write_script(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path

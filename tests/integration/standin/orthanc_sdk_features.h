@@ -1,0 +1,58 @@
+/*
+ * STAND-IN for the rendered file (hand-written, tests/integration/standin).
+ * The renderer emits one ORTHANC_PY_HAS_<function> per SDK function and one
+ * ORTHANC_PY_HAS_CLASS_<class> per opaque type of the SDK release; this
+ * stand-in lists those of SDK 1.10.1 that the runtime and the stand-in use.
+ */
+#pragma once
+
+#define ORTHANC_PY_SDK_VERSION "1.10.1"
+#define ORTHANC_PY_SDK_DECLARED "1.10.1"
+
+#define ORTHANC_PY_HAS_OrthancPluginAnswerBuffer 1
+#define ORTHANC_PY_HAS_OrthancPluginCheckVersion 1
+#define ORTHANC_PY_HAS_OrthancPluginCreateDicom 1
+#define ORTHANC_PY_HAS_OrthancPluginCreateImage 1
+#define ORTHANC_PY_HAS_OrthancPluginCreateImageAccessor 1
+#define ORTHANC_PY_HAS_OrthancPluginExtendOrthancExplorer 1
+#define ORTHANC_PY_HAS_OrthancPluginFreeDicomInstance 1
+#define ORTHANC_PY_HAS_OrthancPluginFreeImage 1
+#define ORTHANC_PY_HAS_OrthancPluginFreeMemoryBuffer 1
+#define ORTHANC_PY_HAS_OrthancPluginFreeString 1
+#define ORTHANC_PY_HAS_OrthancPluginGenerateRestApiAuthorizationToken 1
+#define ORTHANC_PY_HAS_OrthancPluginGetConfiguration 1
+#define ORTHANC_PY_HAS_OrthancPluginGetErrorDescription 1
+#define ORTHANC_PY_HAS_OrthancPluginGetImageBuffer 1
+#define ORTHANC_PY_HAS_OrthancPluginGetImageHeight 1
+#define ORTHANC_PY_HAS_OrthancPluginGetImagePitch 1
+#define ORTHANC_PY_HAS_OrthancPluginGetImagePixelFormat 1
+#define ORTHANC_PY_HAS_OrthancPluginGetImageWidth 1
+#define ORTHANC_PY_HAS_OrthancPluginGetInstanceData 1
+#define ORTHANC_PY_HAS_OrthancPluginGetInstanceRemoteAet 1
+#define ORTHANC_PY_HAS_OrthancPluginGetInstanceSize 1
+#define ORTHANC_PY_HAS_OrthancPluginLogError 1
+#define ORTHANC_PY_HAS_OrthancPluginLogInfo 1
+#define ORTHANC_PY_HAS_OrthancPluginLogWarning 1
+#define ORTHANC_PY_HAS_OrthancPluginLookupDictionary 1
+#define ORTHANC_PY_HAS_OrthancPluginRegisterIncomingHttpRequestFilter 1
+#define ORTHANC_PY_HAS_OrthancPluginRegisterIncomingHttpRequestFilter2 1
+#define ORTHANC_PY_HAS_OrthancPluginRegisterOnChangeCallback 1
+#define ORTHANC_PY_HAS_OrthancPluginRegisterOnStoredInstanceCallback 1
+#define ORTHANC_PY_HAS_OrthancPluginRegisterRestCallback 1
+#define ORTHANC_PY_HAS_OrthancPluginRegisterRestCallbackNoLock 1
+#define ORTHANC_PY_HAS_OrthancPluginRestApiGet 1
+#define ORTHANC_PY_HAS_OrthancPluginRestApiGetAfterPlugins 1
+#define ORTHANC_PY_HAS_OrthancPluginRestApiPost 1
+#define ORTHANC_PY_HAS_OrthancPluginSendHttpStatusCode 1
+#define ORTHANC_PY_HAS_OrthancPluginSetDescription 1
+#define ORTHANC_PY_HAS_OrthancPluginSetHttpHeader 1
+
+#define ORTHANC_PY_HAS_CLASS_DicomInstance 1
+#define ORTHANC_PY_HAS_CLASS_Image 1
+#define ORTHANC_PY_HAS_CLASS_RestOutput 1
+
+#define ORTHANC_PY_HAS_ENUM_ChangeType 1
+#define ORTHANC_PY_HAS_ENUM_CreateDicomFlags 1
+#define ORTHANC_PY_HAS_ENUM_ErrorCode 1
+#define ORTHANC_PY_HAS_ENUM_PixelFormat 1
+#define ORTHANC_PY_HAS_ENUM_ResourceType 1

@@ -1,0 +1,4 @@
+def main():
+    print("this is Python, not C")
+
+main()

@@ -1,0 +1,72 @@
+"""Builds the plugin binary into the wheel; everything else is in pyproject.toml.
+
+The plugin is made for the interpreter running this build (cibuildwheel runs one build per target
+Python), by the generator in the repository around this folder:
+`python -m generator matrix build --current`.  Set ORTHANC_PYTHON_PLUGIN_DIR to a folder that
+already holds a built cell (dist/<sdk>/<cell>/) to package that instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+from setuptools.dist import Distribution
+
+HERE = Path(__file__).resolve().parent
+REPO = Path(os.environ.get("ORTHANC_PYTHON_REPO", HERE.parent))
+PACKAGE = "orthanc_python_plugin"
+PLUGIN_SUFFIXES = (".so", ".dll", ".dylib")
+
+
+def _from_folder(folder: Path) -> list[Path]:
+    files = [p for p in folder.iterdir() if p.suffix in PLUGIN_SUFFIXES or p.name == "orthanc.pyi"]
+    if not any(p.suffix in PLUGIN_SUFFIXES for p in files):
+        raise SystemExit(f"{folder}: no plugin binary ({', '.join(PLUGIN_SUFFIXES)}) in it")
+    return files
+
+
+def _build_current() -> list[Path]:
+    """Run the generator for this interpreter; return the plugin and stub it made."""
+    dist = Path(tempfile.mkdtemp(prefix="orthanc-python-wheel-"))
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    command = [sys.executable, "-m", "generator", "matrix", "build", "--current", "--dist", str(dist)]
+    subprocess.run(command, cwd=REPO, env=env, check=True)
+    cells = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))["cells"]
+    if len(cells) != 1:
+        raise SystemExit(f"expected one built cell in {dist}, found {len(cells)}")
+    made = [dist / cells[0]["plugin"]["path"]]
+    if cells[0].get("stub"):
+        made.append(dist / cells[0]["stub"]["path"])
+    return made
+
+
+class BuildPluginThenPy(build_py):
+    def run(self) -> None:
+        super().run()
+        given = os.environ.get("ORTHANC_PYTHON_PLUGIN_DIR")
+        files = _from_folder(Path(given)) if given else _build_current()
+        target = Path(self.build_lib) / PACKAGE / "_plugin"
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for path in files:
+            shutil.copy2(path, target / path.name)
+
+
+class PlatformDistribution(Distribution):
+    """A binary for one CPython: the wheel must carry its Python and platform tags."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
+setup(cmdclass={"build_py": BuildPluginThenPy}, distclass=PlatformDistribution)
