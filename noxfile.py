@@ -178,3 +178,19 @@ def runtimes(session: nox.Session) -> None:
     if os.geteuid() != 0:
         session.skip("needs root (debootstrap, chroot, mount); state: python -m generator.build.chroot list")
     session.run(sys.executable, "-m", "generator.build.chroot", "create", *session.posargs)
+
+
+@nox.session(python=False)
+def build(session: nox.Session) -> None:
+    """The main job: the default cell (the system's SDK header, this interpreter) into dist/."""
+    _interpreter(session)
+    session.run(sys.executable, "-m", "generator", "build", "--sdk", "system", "--python", sys.executable,
+                "-o", str(ROOT / "dist"), *session.posargs)
+
+
+@nox.session(python=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (benchmarks/): figures with same-run references in dist/bench/, never asserted."""
+    _interpreter(session)
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run(sys.executable, str(script), *session.posargs)

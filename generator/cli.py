@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except user_errors as error:
-        print(f"error: {error}", file=sys.stderr)
+        # One line, whatever the stage put in the message: scripts read the first line of stderr.
+        print("error: " + " ".join(str(error).split()), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         return 0

@@ -276,6 +276,11 @@ class Runtime:
             raise ValueError(f"expected an absolute path inside the chroot, got {inside!r}")
         return self.root / inside.lstrip("/")
 
+    def inside_path(self, host: str | os.PathLike[str]) -> str:
+        """The path inside the chroot of a host path below its root (the inverse of host_path)."""
+        relative = Path(os.path.abspath(host)).relative_to(self.root)  # ValueError if outside
+        return "/" + relative.as_posix() if relative.parts else "/"
+
     # -- state ------------------------------------------------------------------------------------
 
     def info(self) -> RuntimeInfo:

@@ -33,7 +33,7 @@ def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tp, type) and issubclass(tp, Enum):
         defs.setdefault(tp.__name__, {"enum": [member.value for member in tp]})
         return {"$ref": f"#/$defs/{tp.__name__}"}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         name = tp.__name__
         if name not in defs:
             defs[name] = {}  # placeholder against recursion

@@ -53,7 +53,7 @@ def _build(tp: Any, data: Any) -> Any:
         return {k: _build(item, v) for k, v in data.items()}
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(data)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp, vars(entities))
         kwargs = {f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
         return tp(**kwargs)

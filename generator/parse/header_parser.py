@@ -16,8 +16,8 @@ import clang.cindex as ci
 from generator.model.entities import (
     CallbackType,
     Doc,
-    EnumMember,
     Enumeration,
+    EnumMember,
     Evidence,
     Function,
     Kind,
@@ -29,11 +29,10 @@ from generator.model.entities import (
     Since,
     Struct,
     StructField,
-    Type,
     Unsupported,
 )
 from generator.model.naming import enum_member_python_name, method_names, strip_prefix
-from generator.parse.clang_setup import ParseError, ParsedUnit, parse_header
+from generator.parse.clang_setup import ParsedUnit, ParseError, parse_header
 from generator.parse.doxygen import new_in_versions, parse_doc
 from generator.parse.type_kinds import Names, classify, pair_parameters
 
@@ -140,9 +139,8 @@ class _Walker:
                 CK.TYPEDEF_DECL: self.on_typedef,
                 CK.FUNCTION_DECL: self.on_function,
             }.get(cursor.kind)
-            if handler and cursor.spelling not in seen:
-                if handler(cursor):
-                    seen.add(cursor.spelling)
+            if handler and cursor.spelling not in seen and handler(cursor):
+                seen.add(cursor.spelling)
         self.link_classes()
         model.unsupported = self.unsupported
         sort_model(model)

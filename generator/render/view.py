@@ -74,7 +74,7 @@ class WrapperView:
     @property
     def needs_done(self) -> bool:
         """Whether any step can fail after parsing (C warns about an unused label)."""
-        failing_args = self.receiver is not None or any(a.convert in ("buffer", "integer", "enum", "object") for a in self.python_args)
+        failing_args = any(a.convert in ("buffer", "integer", "enum", "object") for a in self.python_args)
         failing_result = self.result.convert in ("error_code", "string_owned", "string_borrowed", "object")
         return self.receiver is not None or failing_args or failing_result or self.n_items > 0
 

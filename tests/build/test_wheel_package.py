@@ -120,3 +120,36 @@ def test_command_check_fails_without_the_binary(installed: tuple[Path, Path], tm
     done = run_command(broken, "--check")
     assert done.returncode == 2
     assert done.stderr.startswith("error: expected one plugin binary in ")
+
+
+def test_wheel_with_the_real_plugin_of_this_interpreter(tmp_path: Path) -> None:
+    """No prebuilt folder: setup.py runs `python -m generator matrix build --current` (what CI does)."""
+    from generator.build.current import current_cell
+    from generator.build.matrix import load_matrix
+    from generator.build.state import cell_state
+
+    state = cell_state(current_cell(load_matrix()))
+    if not state.buildable:
+        pytest.skip(f"this interpreter's cell cannot be built here: {state.reason}")
+    source = tmp_path / "src"
+    shutil.copytree(REPO_ROOT / "wheel", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    env = {**os.environ, "ORTHANC_PYTHON_REPO": str(REPO_ROOT), "PIP_NO_INDEX": "1"}
+    env.pop("ORTHANC_PYTHON_PLUGIN_DIR", None)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    done = subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "out"), str(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [wheel] = (tmp_path / "out").glob("*.whl")
+    tag = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        plugin = f"orthanc_python_plugin/_plugin/libOrthancPython-{tag}.so"
+        assert plugin in names and "orthanc_python_plugin/_plugin/orthanc.pyi" in names
+        assert archive.read(plugin)[:4] == b"\x7fELF"
+        assert b"OrthancPluginInitialize" in archive.read(plugin)

@@ -68,7 +68,7 @@ def build_plugin(generated_dir: Path, sdk_include_dir: Path,
     def build(python: str) -> CompileResult:
         if python not in built:
             try:
-                built[python] = compile_plugin(generated_dir, sdk_include_dir, python, output / python)
+                built[python] = compile_plugin(generated_dir, sdk_include_dir, python, output / f"build{len(built)}")
             except CompileError as error:
                 pytest.fail(f"cannot build the plugin for {python}:\n{error}")
         return built[python]

@@ -28,7 +28,7 @@ def wait_for_started_change(server: OrthancServer, timeout: float = 10.0) -> Non
     raise AssertionError(f"no ORTHANC_STARTED change after the restart\n{server.log_tail()}")
 
 
-@pytest.mark.parametrize(("mode", "resets"), [("0", 5), ("1", 3)], ids=["orthanc-threads", "worker-threads"])
+@pytest.mark.parametrize(("mode", "resets"), [("0", 5), ("1", 5)], ids=["orthanc-threads", "worker-threads"])
 def test_reset_reloads_the_script_and_its_callbacks(plugin: Path, tmp_path: Path, mode: str, resets: int) -> None:
     server = OrthancServer(workdir=tmp_path, plugin=plugin, script=SCRIPTS_DIR / "runtime_probe.py",
                            extra_config=QUICK_STOP_CONFIG, env={"ORTHANC_PYTHON_CALLBACK_THREADS": mode})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from generator.model import serialize
 from generator.model.schema import SCHEMA_PATH, schema_text, validate
 from tests.headers import header, releases

@@ -1,0 +1,136 @@
+"""CI gates: each fails when it should and passes when it should, through the real command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.report import gates
+from generator.report.console import summary_lines
+from generator.report.document import Status
+from generator.report.schema import from_data
+from tests.report.conftest import Reports, Run, header, run_cli
+from tests.report.header_text import function_names
+
+
+@pytest.fixture(scope="module")
+def base(reports: Reports) -> Run:
+    run = reports.sdk("1.10.1")
+    assert run.code == 0, run.stderr
+    return run
+
+
+def edited_baseline(base: Run, tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+    data = json.loads((base.output / "coverage.json").read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def entries(data: dict) -> list[dict]:  # type: ignore[type-arg]
+    return [entry for group in data["groups"] for entry in group["functions"]]
+
+
+def test_fail_under_compares_exact_counts(base: Run) -> None:
+    document = base.document
+    c = document.counts
+    exact = 100 * c.wrapped / c.applicable
+    assert gates.fail_under(document, exact).passed
+    assert not gates.fail_under(document, exact + 0.001).passed
+    assert gates.fail_under(document, 0).passed
+    assert not gates.fail_under(document, 100).passed
+
+
+def test_fail_under_sets_the_exit_code(base: Run, tmp_path: Path) -> None:
+    pct = base.document.counts.coverage_percent
+    code, out, _ = run_cli("coverage", "--sdk", "1.10.1", "--fail-under", str(int(pct) + 1), "-o", str(tmp_path / "a"))
+    assert code == 1
+    assert "Gate fail-under: FAILED" in out
+    assert (tmp_path / "a" / "coverage.json").is_file()  # written all the same, for CI artifacts
+    code, out, _ = run_cli("coverage", "--sdk", "1.10.1", "--fail-under", str(int(pct)), "-o", str(tmp_path / "b"))
+    assert code == 0
+    assert "Gate fail-under: ok" in out
+
+
+def test_baseline_fails_when_a_wrapped_function_is_no_longer_wrapped(base: Run, tmp_path: Path) -> None:
+    victim = next(e for e in base.document.functions() if e.status == Status.NOT_WRAPPED)
+
+    def pretend_it_was_wrapped(data: dict) -> None:  # type: ignore[type-arg]
+        for entry in entries(data):
+            if entry["name"] == victim.name:
+                entry.update(status="generated", reason=None, rule="typemap", unclassified=False,
+                             python=["orthanc.Whatever"])
+
+    baseline = edited_baseline(base, tmp_path, pretend_it_was_wrapped)
+    code, out, _ = run_cli("coverage", "--sdk", "1.10.1", "--baseline", str(baseline), "-o", str(tmp_path / "r"))
+    assert code == 1
+    assert "Gate baseline: FAILED" in out
+    assert victim.name in out
+
+
+def test_baseline_passes_when_nothing_was_lost(base: Run, tmp_path: Path) -> None:
+    def add_a_function_the_sdk_dropped(data: dict) -> None:  # type: ignore[type-arg]
+        gone = dict(entries(data)[0], name="OrthancPluginDroppedLongAgo", status="generated", reason=None,
+                    rule="typemap", unclassified=False)
+        data["groups"][0]["functions"].append(gone)
+
+    baseline = edited_baseline(base, tmp_path, add_a_function_the_sdk_dropped)
+    code, out, _ = run_cli("coverage", "--sdk", "1.10.1", "--baseline", str(baseline), "-o", str(tmp_path / "r"))
+    assert code == 0, out
+    assert "Gate baseline: ok" in out
+    assert "no longer in the SDK (not a failure): OrthancPluginDroppedLongAgo" in out
+
+
+def test_unclassified_without_baseline_counts_every_function_without_rule(base: Run) -> None:
+    document = base.document
+    verdict = gates.unclassified(document, None)
+    assert document.counts.unclassified > 0  # 1.10.1 has callbacks nobody wrote a rule for
+    assert not verdict.passed
+    assert len(verdict.offenders) == document.counts.unclassified
+    assert gates.unclassified(document, document).passed
+
+
+def test_unclassified_with_baseline_names_the_new_functions_without_rule(reports: Reports, tmp_path: Path) -> None:
+    old = reports.sdk("1.12.6")
+    assert old.code == 0, old.stderr
+    code, out, _ = run_cli("coverage", "--sdk", "1.12.10", "--baseline", str(old.output / "coverage.json"),
+                           "--fail-on-unclassified", "-o", str(tmp_path / "r"))
+    new_functions = function_names(header("1.12.10")) - function_names(header("1.12.6"))
+    document = from_data(json.loads((tmp_path / "r" / "coverage.json").read_text(encoding="utf-8")))
+    expected = sorted(e.name for e in document.functions() if e.unclassified and e.name in new_functions)
+    verdict = gates.unclassified(document, old.document)
+    assert [o.split(" ")[0] for o in verdict.offenders] == expected
+    assert expected, "1.12.10 adds callback registrations that no rule names yet"
+    assert code == 1
+    assert f"Gate unclassified: FAILED: {len(expected)} function(s)" in out
+    assert "Gate baseline: ok" in out
+
+
+def test_a_broken_baseline_is_a_usage_error(base: Run, tmp_path: Path) -> None:
+    wrong_version = edited_baseline(base, tmp_path, lambda data: data.update(schema_version=99))
+    code, _, err = run_cli("coverage", "--sdk", "1.10.1", "--baseline", str(wrong_version), "-o", str(tmp_path / "r"))
+    assert code == 2
+    assert err.startswith("error: ") and "schema_version 99" in err and len(err.splitlines()) == 1
+    not_json = tmp_path / "not.json"
+    not_json.write_text("{", encoding="utf-8")
+    code, _, err = run_cli("coverage", "--sdk", "1.10.1", "--baseline", str(not_json), "-o", str(tmp_path / "r"))
+    assert code == 2 and "cannot read a JSON document" in err
+
+
+def test_console_stays_on_one_screen_with_everything_on(reports: Reports, history_subset: Path) -> None:
+    run = reports.get("everything", "--compare", "1.12.6", "1.12.10", "--history", str(history_subset))
+    assert run.code == 0, run.stderr
+    document = run.document
+    assert document.history is not None and document.compare is not None
+    failing = [
+        gates.fail_under(document, 100),
+        gates.Verdict("baseline", False, "many lost", [f"OrthancPluginF{i}" for i in range(40)]),
+        gates.unclassified(document, None),
+    ]
+    lines = summary_lines(document, failing, [f"OrthancPluginGone{i}" for i in range(40)],
+                          [run.output / "coverage.json"])
+    assert len(lines) <= 25
+    assert sum(line.startswith("Gate ") for line in lines) == 3
