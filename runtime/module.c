@@ -82,9 +82,9 @@ PyObject* OrthancPy_StringFromSdk(const char* value)
 }
 
 
-PyMODINIT_FUNC PyInit_orthanc(void);
-
-PyMODINIT_FUNC PyInit_orthanc(void)
+/* The module's init function. Not PyMODINIT_FUNC, which would export it:
+ * Orthanc must only see the plugin entry points. */
+static PyObject* InitModule(void)
 {
   PyObject* module = PyModule_Create(&g_moduleDef);
   if (module == NULL)
@@ -117,12 +117,12 @@ int OrthancPyModule_RegisterBuiltin(void)
   {
     if (strcmp(entry->name, "orthanc") == 0)
     {
-      entry->initfunc = PyInit_orthanc;
+      entry->initfunc = InitModule;
       return 0;
     }
   }
 
-  return PyImport_AppendInittab("orthanc", PyInit_orthanc);
+  return PyImport_AppendInittab("orthanc", InitModule);
 }
 
 

@@ -62,7 +62,7 @@ class PythonInfo:
     @property
     def tag(self) -> str:
         """cp311, as in wheel tags and cibuildwheel identifiers."""
-        return "cp%d%d" % self.version_info
+        return f"cp{self.version_info[0]}{self.version_info[1]}"
 
     @property
     def soname(self) -> str:

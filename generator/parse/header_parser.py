@@ -341,7 +341,10 @@ class _Walker:
         assert self.model is not None
         classes = {c.name: c for c in self.model.classes}
         for function in self.model.functions:
-            params = [p for p in function.parameters if p.type.kind != Kind.CONTEXT]
+            # The receiver is the first argument a script passes: outputs such as a
+            # leading "target" memory buffer come before it in some signatures.
+            hidden = (Kind.CONTEXT, Kind.MEMORY_BUFFER_OUT, Kind.MEMORY_BUFFER64_OUT, Kind.OUTPUT_POINTER)
+            params = [p for p in function.parameters if p.type.kind not in hidden]
             if not params or params[0].type.kind != Kind.OBJECT or params[0].type.ref not in classes:
                 continue
             cls = classes[params[0].type.ref]

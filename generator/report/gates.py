@@ -43,7 +43,7 @@ def baseline_regressions(document: CoverageDocument, baseline: CoverageDocument)
     now = {entry.name: entry for entry in document.functions()}
     lost: list[str] = []
     dropped: list[str] = []
-    for entry in baseline.functions():
+    for entry in sorted(baseline.functions(), key=lambda e: e.name):
         if entry.status not in WRAPPED:
             continue
         current = now.get(entry.name)
@@ -62,7 +62,8 @@ def baseline_regressions(document: CoverageDocument, baseline: CoverageDocument)
 
 def unclassified(document: CoverageDocument, baseline: CoverageDocument | None) -> Verdict:
     known = {e.name for e in baseline.functions() if e.unclassified} if baseline is not None else set()
-    found = [f"{e.name} ({e.reason})" for e in document.functions() if e.unclassified and e.name not in known]
+    entries = sorted(document.functions(), key=lambda e: e.name)
+    found = [f"{e.name} ({e.reason})" for e in entries if e.unclassified and e.name not in known]
     scope = f"new since the baseline ({baseline.sdk.release})" if baseline is not None else "in all"
     summary = (
         f"every function has a rule or maps mechanically ({scope})"

@@ -8,7 +8,6 @@ that renders the real sources switches every integration test over.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,14 @@ from typing import Any
 import pytest
 
 from generator.build.compile import CompileError, CompileResult, compile_plugin
+from generator.build.state import find_interpreter
 from tests.orthanc_server import OrthancServer, default_binary
 
 HERE = Path(__file__).resolve().parent
 STANDIN_DIR = HERE / "standin"
 SCRIPTS_DIR = HERE / "scripts"
 SYSTEM_SDK_DIR = Path("/usr/include/orthanc")
-FULL_SUITE_PYTHON = "python3.11"
+FULL_SUITE_VERSION = "3.11"
 
 # Orthanc features the tests do not use and that only slow the shutdown down.
 QUICK_STOP_CONFIG = {"WebDavEnabled": False, "DicomServerEnabled": False}
@@ -79,9 +79,10 @@ def build_plugin(generated_dir: Path, sdk_include_dir: Path,
 @pytest.fixture(scope="session")
 def plugin(build_plugin: Callable[[str], CompileResult]) -> Path:
     """The plugin of the full suite's interpreter."""
-    if shutil.which(FULL_SUITE_PYTHON) is None:
-        pytest.skip(f"{FULL_SUITE_PYTHON} not on PATH")
-    return build_plugin(FULL_SUITE_PYTHON).path
+    found = find_interpreter(FULL_SUITE_VERSION)
+    if found is None:
+        pytest.skip(f"no working python{FULL_SUITE_VERSION}")
+    return build_plugin(found[0]).path
 
 
 @pytest.fixture

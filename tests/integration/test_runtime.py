@@ -28,7 +28,8 @@ CHANGE_ORTHANC_STARTED = 10
 
 
 @pytest.fixture(scope="module", params=sorted(DISPATCH_MODES))
-def server(request: pytest.FixtureRequest, plugin: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+def server(request: pytest.FixtureRequest, plugin: Any,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
     orthanc = OrthancServer(
         workdir=tmp_path_factory.mktemp(f"runtime-{request.param}"),
         plugin=plugin,
@@ -339,7 +340,7 @@ def test_http_filters_all_run_in_order(server: OrthancServer) -> None:
     check(server.get(f"/probe/filter-probe?marker={marker}", headers={"X-Filter": "probe"}), server)
     calls = [c for c in server.get_json("/probe/filter-calls") if c[5].get("marker") == marker]
     assert [c[0] for c in calls] == [1, 2]
-    for number, uri, method, ip, headers, get in calls:
+    for _number, uri, method, ip, headers, get in calls:
         assert uri == "/probe/filter-probe"
         assert method == "GET"
         assert ip == "127.0.0.1"

@@ -105,9 +105,12 @@ def test_single_header_report_says_where_since_versions_come_from(reports: Repor
     document = reports.sdk("1.10.1").document
     assert document.since_from == "header"
     assert document.history is None and document.compare is None
-    # 1.10.1 annotates a few functions (ORTHANC_PLUGIN_SINCE_SDK); they keep that release.
-    annotated = [e for e in document.functions() if e.since_source == "annotation"]
-    assert annotated and all(e.since for e in annotated)
+    # From one header only what it says itself ("New in Orthanc X" notes): never a history source.
+    dated = [e for e in document.functions() if e.since]
+    assert dated and len(dated) < len(document.functions())
+    assert all(e.since_source not in ("history", "first-release") for e in dated)
+    markdown = (reports.sdk("1.10.1").output / "coverage.md").read_text(encoding="utf-8")
+    assert "add `--history` to compare releases" in markdown
 
 
 def test_console_summary_fits_one_screen(reports: Reports) -> None:

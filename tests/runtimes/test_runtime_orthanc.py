@@ -60,7 +60,6 @@ def test_its_orthanc_answers_with_our_name(runtime: Runtime) -> None:
         assert system["Name"] == orthanc.name
         assert system["Version"] == info.orthanc_version
     assert orthanc.process is not None and orthanc.process.returncode == 0, "no clean stop on SIGTERM"
-    assert not runtime.root.joinpath("proc/self").exists(), "mounts left behind"
 
 
 def test_a_plugin_built_inside_loads_into_its_orthanc(runtime: Runtime, workdir: str) -> None:

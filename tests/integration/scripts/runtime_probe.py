@@ -4,6 +4,10 @@ Every route answers JSON (or the raw data it is about) so that the tests outside
 what happened inside the interpreter.  Routes start with /probe/.
 """
 
+# C extension modules that live in their own shared library (lib-dynload), not in libpython:
+# they only import if libpython's symbols are visible globally.
+import _ctypes
+import _decimal
 import gc
 import json
 import os
@@ -13,11 +17,6 @@ import time
 import uuid
 
 import orthanc
-
-# C extension modules that live in their own shared library (lib-dynload), not in libpython:
-# they only import if libpython's symbols are visible globally.
-import _ctypes  # noqa: F401
-import _decimal  # noqa: F401
 
 LOAD_TOKEN = uuid.uuid4().hex
 LOCK = threading.Lock()
@@ -172,7 +171,7 @@ def gil_during_sdk(output, uri, **kwargs):
 @rest("/probe/print")
 def print_route(output, uri, get, **kwargs):
     print("printed-to-stdout", get.get("tag", ""))
-    sys.stderr.write("written-to-stderr %s\n" % get.get("tag", ""))
+    sys.stderr.write(f"written-to-stderr {get.get('tag', '')}\n")
     sys.stdout.write("partial-")
     sys.stdout.write("line-joined\n")
     print("non-utf8-safe", "\udcff")
