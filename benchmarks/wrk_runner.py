@@ -1,9 +1,9 @@
 """Run `wrk` against 127.0.0.1, always bounded in time, and read its figures as JSON.
 
 wrk's Lua `done` hook prints the summary as one JSON line (requests, errors, latency percentiles
-in microseconds), which is sturdier than parsing its human-readable report.  With `limit`, each
-wrk thread stops after that many answers, so a run can be bounded by a request count too (the
-duration stays as an upper bound).
+in microseconds), which is sturdier than parsing its human-readable report.  wrk runs for its
+whole duration even when its threads stop early, so a run bounded by a request count is a series
+of short runs (see memory.py), not a Lua counter.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 REPORT_MARK = "WRK-JSON "
 
-# Lua run by wrk: `done` runs once with the totals; `response` only when a request limit is set
-# (defining it makes wrk parse every answer, which costs a little throughput).
+# Lua run by wrk: `done` runs once with the totals (no `response` hook: defining one makes wrk
+# parse every answer, which costs throughput).
 _DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -33,16 +33,6 @@ done = function(summary, latency, requests)
 end
 """
 
-_LIMIT = """
-local answered = 0
-local limit = LIMIT
-response = function(status, headers, body)
-  answered = answered + 1
-  if answered >= limit then
-    wrk.thread:stop()
-  end
-end
-"""
 
 
 class WrkError(RuntimeError):
@@ -68,13 +58,11 @@ def wrk_available() -> bool:
 
 
 def run_wrk(port: int, path: str, *, duration: float = 5.0, connections: int = 8, threads: int = 2,
-            headers: Mapping[str, str] | None = None, limit_per_thread: int | None = None) -> WrkResult:
+            headers: Mapping[str, str] | None = None) -> WrkResult:
     """One wrk run on http://127.0.0.1:port/path; raises WrkError if any request failed."""
     if not wrk_available():
         raise WrkError("wrk not found on PATH (Debian package `wrk`)")
     lua = _DONE.replace("REPORT_MARK", REPORT_MARK)
-    if limit_per_thread is not None:
-        lua += _LIMIT.replace("LIMIT", str(int(limit_per_thread)))
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as scratch:
         script = Path(scratch) / "report.lua"
         script.write_text(lua)
@@ -93,8 +81,6 @@ def run_wrk(port: int, path: str, *, duration: float = 5.0, connections: int = 8
     result = WrkResult(requests=int(data["requests"]), seconds=data["duration_us"] / 1e6,
                        p50_ms=data["p50_us"] / 1000, p90_ms=data["p90_us"] / 1000, p99_ms=data["p99_us"] / 1000,
                        errors=errors)
-    # Requests cut short when a thread stops on its limit count as read errors: tolerate those.
-    tolerated = connections if limit_per_thread is not None else 0
-    if result.errors > tolerated or result.requests == 0:
+    if result.errors or result.requests == 0:
         raise WrkError(f"{result.errors} failed requests of {result.requests} on {path}: {data}")
     return result

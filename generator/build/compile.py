@@ -84,6 +84,62 @@ def python_ldflags(info: PythonInfo) -> list[str]:
     return [f"-L{info.libdir}", f"-lpython{info.ldversion}", *info.libs, f"-Wl,-rpath,{info.libdir}"]
 
 
+def plugin_sources(runtime_dir: Path, generated_dir: Path) -> list[Path]:
+    """Every C file of the plugin, in the fixed order the link uses: runtime first, then rendered."""
+    sources = sorted(runtime_dir.glob("*.c")) + sorted(generated_dir.glob("*.c"))
+    if not any(source.parent == generated_dir for source in sources):
+        raise CompileError(f"no rendered .c file in {generated_dir}")
+    return sources
+
+
+def plugin_defines(plugin_version: str, *, soname: str | None = None,
+                   interpreter: str | None = None) -> list[str]:
+    """The -D flags of the runtime.  `soname` and `interpreter` are Linux-only: the runtime makes
+    that libpython's symbols global, and points sys.executable (multiprocessing) at that program."""
+    defines = [f"-DORTHANC_PYTHON_PLUGIN_VERSION={_c_string(plugin_version)}"]
+    if soname is not None:
+        defines.append(f"-DORTHANC_PY_LIBPYTHON_SONAME={_c_string(soname)}")
+    if interpreter is not None:
+        defines.append(f"-DORTHANC_PY_INTERPRETER={_c_string(interpreter)}")
+    return defines
+
+
+@dataclass(frozen=True)
+class PluginFlags:
+    cflags: tuple[str, ...]  # for every `cc -c`
+    ldflags: tuple[str, ...]  # for the link
+
+
+def plugin_flags(
+    *,
+    runtime_dir: str,
+    generated_dir: str,
+    sdk_include_dir: str,
+    python_cflags: Sequence[str],
+    python_ldflags: Sequence[str],
+    soname: str,
+    interpreter: str,
+    filename: str,
+    plugin_version: str = PLUGIN_VERSION,
+    extra_cflags: Sequence[str] = (),
+) -> PluginFlags:
+    """The compile and link flags of a Linux plugin, from paths as the compiler will see them.
+
+    Paths are plain strings because the compiler need not run here: a chroot build passes the
+    paths inside the chroot, and the target Python's flags as its own pythonX.Y-config gave them.
+    """
+    prefix_maps = [
+        f"-ffile-prefix-map={runtime_dir}=runtime",
+        f"-ffile-prefix-map={generated_dir}=generated",
+        f"-ffile-prefix-map={sdk_include_dir}=sdk",
+    ]
+    includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-I{sdk_include_dir}", *python_cflags]
+    defines = plugin_defines(plugin_version, soname=soname, interpreter=interpreter)
+    cflags = (*WARNING_FLAGS, *CODE_FLAGS, *extra_cflags, *defines, *prefix_maps, *includes)
+    ldflags = ("-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", *python_ldflags)
+    return PluginFlags(cflags=cflags, ldflags=ldflags)
+
+
 def compile_plugin(
     generated_dir: Path,
     sdk_include_dir: Path,
@@ -91,6 +147,7 @@ def compile_plugin(
     output: Path,
     *,
     extra_cflags: Sequence[str] = (),
+    extra_ldflags: Sequence[str] = (),
     cc: str = "cc",
     runtime_dir: Path = RUNTIME_DIR,
     plugin_version: str = PLUGIN_VERSION,
@@ -112,24 +169,23 @@ def compile_plugin(
     generated_dir = generated_dir.resolve()
     sdk_include_dir = sdk_include_dir.resolve()
     runtime_dir = runtime_dir.resolve()
-    sources = sorted(runtime_dir.glob("*.c")) + sorted(generated_dir.glob("*.c"))
-    if not any(source.parent == generated_dir for source in sources):
-        raise CompileError(f"no rendered .c file in {generated_dir}")
+    sources = plugin_sources(runtime_dir, generated_dir)
 
     filename = plugin_filename(info)
-    defines = [
-        f"-DORTHANC_PYTHON_PLUGIN_VERSION={_c_string(plugin_version)}",
-        f"-DORTHANC_PY_LIBPYTHON_SONAME={_c_string(info.soname)}",
-        f"-DORTHANC_PY_INTERPRETER={_c_string(info.executable)}",
-    ]
-    prefix_maps = [
-        f"-ffile-prefix-map={runtime_dir}=runtime",
-        f"-ffile-prefix-map={generated_dir}=generated",
-        f"-ffile-prefix-map={sdk_include_dir}=sdk",
-    ]
-    includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-I{sdk_include_dir}", *python_cflags(info)]
-    cflags = (*WARNING_FLAGS, *CODE_FLAGS, *extra_cflags, *defines, *prefix_maps, *includes)
-    ldflags = ("-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", *python_ldflags(info))
+    flags = plugin_flags(
+        runtime_dir=str(runtime_dir),
+        generated_dir=str(generated_dir),
+        sdk_include_dir=str(sdk_include_dir),
+        python_cflags=python_cflags(info),
+        python_ldflags=python_ldflags(info),
+        soname=info.soname,
+        interpreter=info.executable,
+        filename=filename,
+        plugin_version=plugin_version,
+        extra_cflags=extra_cflags,
+    )
+    # extra_ldflags: e.g. -fsanitize=address, which the link needs as well as the compile.
+    cflags, ldflags = flags.cflags, (*flags.ldflags, *extra_ldflags)
     compiler = _compiler_version(cc)
 
     output.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Run by the target interpreter: any CPython >= 3.8, so keep it to old syntax.
 _PROBE = r"""
@@ -70,7 +71,7 @@ class PythonInfo:
         return self.instsoname or self.ldlibrary
 
 
-def _run_probe(executable: str) -> dict[str, object] | None:
+def _run_probe(executable: str) -> dict[str, Any] | None:
     try:
         done = subprocess.run([executable, "-c", _PROBE], capture_output=True, text=True, timeout=60,
                               check=False)
@@ -112,23 +113,40 @@ def query_python(python: str) -> PythonInfo:
             break
     else:
         raise PythonInfoError(f"Python interpreter {python!r} not found or not working")
+    return info_from_probe(data, python)
 
+
+PROBE_SCRIPT = _PROBE  # for interpreters run elsewhere (inside a chroot): feed its output to parse_probe
+
+
+def parse_probe(output: str, python: str) -> PythonInfo:
+    """The PythonInfo of an interpreter that printed `output` when running PROBE_SCRIPT."""
+    try:
+        data = json.loads(output)
+    except json.JSONDecodeError as error:
+        raise PythonInfoError(f"{python}: unreadable answer to the sysconfig probe ({error})") from None
+    if not isinstance(data, dict):
+        raise PythonInfoError(f"{python}: unreadable answer to the sysconfig probe")
+    return info_from_probe(data, python)
+
+
+def info_from_probe(data: dict[str, Any], python: str) -> PythonInfo:
     if data["implementation"] != "cpython":
         raise PythonInfoError(f"{python}: {data['implementation']} is not CPython")
     info = PythonInfo(
         executable=str(data["executable"]),
         version=str(data["version"]),
-        version_info=(int(data["version_info"][0]), int(data["version_info"][1])),  # type: ignore[index]
-        hexversion=int(data["hexversion"]),  # type: ignore[arg-type]
+        version_info=(int(data["version_info"][0]), int(data["version_info"][1])),
+        hexversion=int(data["hexversion"]),
         abiflags=str(data["abiflags"]),
-        pointer_bits=int(data["pointer_bits"]),  # type: ignore[arg-type]
-        include_dirs=tuple(str(p) for p in data["include_dirs"]),  # type: ignore[attr-defined]
+        pointer_bits=int(data["pointer_bits"]),
+        include_dirs=tuple(str(p) for p in data["include_dirs"]),
         libdir=str(data["libdir"]),
         ldlibrary=str(data["ldlibrary"]),
         instsoname=str(data["instsoname"]),
         ldversion=str(data["ldversion"]),
         shared=bool(data["shared"]),
-        libs=tuple(str(flag) for flag in data["libs"]),  # type: ignore[attr-defined]
+        libs=tuple(str(flag) for flag in data["libs"]),
         platform=str(data["platform"]),
     )
     if info.version_info < (3, 8):

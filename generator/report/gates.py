@@ -27,8 +27,9 @@ class Verdict:
 
 def fail_under(document: CoverageDocument, minimum: float) -> Verdict:
     counts = document.counts
-    # Exact comparison on the counts: the rounded percentage must not let 79.996 pass 80.
-    passed = counts.wrapped * 100 >= minimum * counts.applicable
+    # On the counts, not on the rounded percentage (which would let 79.996 pass 80); the tolerance
+    # only absorbs the float error of a minimum given as the exact ratio.
+    passed = counts.wrapped * 100 >= minimum * counts.applicable - 1e-9
     relation = ">=" if passed else "<"
     return Verdict(
         "fail-under",

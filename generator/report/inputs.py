@@ -74,11 +74,15 @@ def _local_headers() -> dict[str, Path]:
 
 def _verified(version: str, history: dict[str, Path]) -> _Header:
     """A release's header through generator.sdk (checked against the manifest)."""
-    from generator.sdk.errors import SdkError
+    from generator.sdk.errors import SdkError, UnknownVersionError
     from generator.sdk.resolve import resolve_header
 
     try:
         resolved = resolve_header(version, header=history.get(version))
+    except UnknownVersionError as error:
+        # The sdk stage suggests its own --allow-unknown; here a header file is the way.
+        known = str(error).split("; pass --allow-unknown")[0]
+        raise InputError(f"{known}; for a release not listed yet, give its file with --header PATH") from None
     except SdkError as error:
         raise InputError(str(error)) from None
     return _Header(version, resolved.path)

@@ -8,7 +8,7 @@ that renders the real sources switches every integration test over.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,13 @@ FULL_SUITE_VERSION = "3.11"
 QUICK_STOP_CONFIG = {"WebDavEnabled": False, "DicomServerEnabled": False}
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, pytest.TestReport,
+                                                                                          pytest.TestReport]:
+    """Keeps each phase's report on the test item, for fixtures that show logs on failure."""
+    report = yield
     setattr(item, f"report_{report.when}", report)
+    return report
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -76,9 +78,18 @@ def build_plugin(generated_dir: Path, sdk_include_dir: Path,
     return build
 
 
+# A prebuilt plugin to test instead of building one (e.g. the AddressSanitizer build of `nox -s asan`).
+PREBUILT_PLUGIN_ENV = "ORTHANC_PYTHON_TEST_PLUGIN"
+
+
 @pytest.fixture(scope="session")
 def plugin(build_plugin: Callable[[str], CompileResult]) -> Path:
-    """The plugin of the full suite's interpreter."""
+    """The plugin of the full suite's interpreter ($ORTHANC_PYTHON_TEST_PLUGIN if set)."""
+    prebuilt = os.environ.get(PREBUILT_PLUGIN_ENV)
+    if prebuilt:
+        if not Path(prebuilt).is_file():
+            pytest.fail(f"${PREBUILT_PLUGIN_ENV} names {prebuilt}, which is not a file")
+        return Path(prebuilt)
     found = find_interpreter(FULL_SUITE_VERSION)
     if found is None:
         pytest.skip(f"no working python{FULL_SUITE_VERSION}")
