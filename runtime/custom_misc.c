@@ -78,9 +78,17 @@ PyObject* OrthancPyCustom_ExtendOrthancExplorer(PyObject* self, PyObject* args, 
   }
 
   OrthancPluginContext* context = OrthancPy_GetContext();
+  /* Deprecated from SDK 1.12 on (for ExtendOrthancExplorer2), yet scripts still call it. */
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
   Py_BEGIN_ALLOW_THREADS
   OrthancPluginExtendOrthancExplorer(context, utf8);
   Py_END_ALLOW_THREADS
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
 
   Py_XSETREF(g_explorerCode, combined);
   Py_RETURN_NONE;

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..sdk.checksum import sha256_bytes
 from ..sdk.manifest import load_manifest
 from . import chroot
 from .availability import Unavailable
@@ -67,14 +68,20 @@ def runtime_header(runtime: chroot.Runtime, folder: Path) -> Path:
 
 
 def generate_for(sdk: str, work_dir: Path, runtime: chroot.Runtime, header_source: str) -> Generated:
-    """Render the plugin's C for `sdk`: from the manifest's header, or from the runtime's own."""
+    """Render the plugin's C for `sdk`: from the manifest's header, or from the runtime's own.
+
+    A release the manifest knows must be byte for byte that release, wherever it comes from; the
+    runtime's own copy is then used first (no network, no $ORTHANC_SDK_HEADERS needed).  With
+    `header_source` "runtime", a release the manifest does not list yet is accepted as unknown
+    (resolve_header records its sha256 and the version it declares).
+    """
+    release = load_manifest().get(sdk)
     if header_source == "manifest":
-        return generate(sdk, work_dir)
+        inside = runtime.host_path(runtime.sdk_header)
+        if release is None or not inside.is_file() or sha256_bytes(inside.read_bytes()) != release.sha256:
+            return generate(sdk, work_dir)
     header = runtime_header(runtime, work_dir)
-    # A release the manifest knows must be byte for byte that release; a newer one is accepted as
-    # unknown (its sha256 and declared version are recorded by resolve_header).
-    known = load_manifest().get(sdk) is not None
-    return generate(sdk, work_dir, allow_unknown=not known, header=header)
+    return generate(sdk, work_dir, allow_unknown=release is None, header=header)
 
 
 def _inside(runtime: chroot.Runtime, command: Sequence[str], what: str, *, cwd: str = "/") -> str:
