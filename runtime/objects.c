@@ -28,7 +28,7 @@ PyObject* OrthancPy_WrapObject(OrthancPyClassId cls, const void* handle, int own
 
   /* The SDK hands out const handles for objects Orthanc owns; the wrapper
    * never frees those (owned == 0), so dropping const is harmless. */
-  self->handle = (void*) handle;
+  self->handle = (void*) (uintptr_t) handle;
   self->owned = owned;
   self->classId = cls;
   return (PyObject*) self;

@@ -124,7 +124,10 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     return -1;
   }
 
-#if ORTHANC_PY_HAS_OrthancPluginSetDescription
+  /* SDK 1.12.6 deprecates the one-argument form, which only guesses the plugin's name. */
+#if ORTHANC_PY_HAS_OrthancPluginSetDescription2
+  OrthancPluginSetDescription2(context, OrthancPluginGetName(), "Runs a Python script that uses Orthanc's plugin SDK.");
+#elif ORTHANC_PY_HAS_OrthancPluginSetDescription
   OrthancPluginSetDescription(context, "Runs a Python script that uses Orthanc's plugin SDK.");
 #endif
 

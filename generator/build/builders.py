@@ -54,7 +54,7 @@ BUILDERS: dict[str, Builder] = {}
 BUILTIN_MODULES = {
     "host": "generator.build.host",
     "chroot": "generator.build.chroot_build",
-    "mingw": "generator.build.mingw",
+    "mingw": "generator.build.mingw_build",
 }
 
 

@@ -75,8 +75,12 @@ def _run(command: Sequence[str], what: str) -> None:
 
 
 def python_cflags(info: PythonInfo) -> list[str]:
-    """What `pythonX.Y-config --cflags` contributes that matters here: the include folders."""
-    return [f"-I{folder}" for folder in info.include_dirs]
+    """What `pythonX.Y-config --cflags` contributes that matters here: the include folders.
+
+    System include folders, like the SDK's: -Werror is for our code, not for the warnings a newer
+    compiler may find in headers we do not own.
+    """
+    return [f"-isystem{folder}" for folder in info.include_dirs]
 
 
 def python_ldflags(info: PythonInfo) -> list[str]:
@@ -94,13 +98,14 @@ def plugin_sources(runtime_dir: Path, generated_dir: Path) -> list[Path]:
 
 def plugin_defines(plugin_version: str, *, soname: str | None = None,
                    interpreter: str | None = None) -> list[str]:
-    """The -D flags of the runtime.  `soname` and `interpreter` are Linux-only: the runtime makes
-    that libpython's symbols global, and points sys.executable (multiprocessing) at that program."""
-    defines = [f"-DORTHANC_PYTHON_PLUGIN_VERSION={_c_string(plugin_version)}"]
+    """The runtime's macros as NAME=VALUE (for -D).  `soname` and `interpreter` are Linux-only: the
+    runtime makes that libpython's symbols global, and points sys.executable (thus multiprocessing)
+    at that program; Windows builds leave them out."""
+    defines = [f"ORTHANC_PYTHON_PLUGIN_VERSION={_c_string(plugin_version)}"]
     if soname is not None:
-        defines.append(f"-DORTHANC_PY_LIBPYTHON_SONAME={_c_string(soname)}")
+        defines.append(f"ORTHANC_PY_LIBPYTHON_SONAME={_c_string(soname)}")
     if interpreter is not None:
-        defines.append(f"-DORTHANC_PY_INTERPRETER={_c_string(interpreter)}")
+        defines.append(f"ORTHANC_PY_INTERPRETER={_c_string(interpreter)}")
     return defines
 
 
@@ -133,8 +138,8 @@ def plugin_flags(
         f"-ffile-prefix-map={generated_dir}=generated",
         f"-ffile-prefix-map={sdk_include_dir}=sdk",
     ]
-    includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-I{sdk_include_dir}", *python_cflags]
-    defines = plugin_defines(plugin_version, soname=soname, interpreter=interpreter)
+    includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-isystem{sdk_include_dir}", *python_cflags]
+    defines = [f"-D{define}" for define in plugin_defines(plugin_version, soname=soname, interpreter=interpreter)]
     cflags = (*WARNING_FLAGS, *CODE_FLAGS, *extra_cflags, *defines, *prefix_maps, *includes)
     ldflags = ("-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", *python_ldflags)
     return PluginFlags(cflags=cflags, ldflags=ldflags)

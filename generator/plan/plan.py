@@ -59,6 +59,9 @@ class PlannedFunction:
     scope: str = "module"  # "module" or the receiver's class python name
     python_names: list[str] = field(default_factory=list)
     custom: list[str] = field(default_factory=list)  # python names of covering custom entries
+    # Where the status comes from: "custom.yaml", "rules.yaml", "destructor" (the model marks it),
+    # or "typemap" (derived from the parameter and return kinds).
+    rule: str = "typemap"
 
 
 @dataclass
@@ -137,15 +140,15 @@ def build_plan(model: Model) -> Plan:
             None,
         )
         if function.name in custom_by_function:
-            item.status = Status.CUSTOM
+            item.status, item.rule = Status.CUSTOM, "custom.yaml"
             item.custom = sorted(custom_by_function[function.name])
         elif not_applicable:
-            item.status, item.reason = Status.NOT_APPLICABLE, not_applicable
+            item.status, item.reason, item.rule = Status.NOT_APPLICABLE, not_applicable, "rules.yaml"
         elif function.destructor_of:
-            item.status, item.reason = Status.GENERATED, "destructor"
+            item.status, item.reason, item.rule = Status.GENERATED, "destructor", "destructor"
             item.scope = classes[function.destructor_of]
         elif not_wrapped:
-            item.status, item.reason = Status.NOT_WRAPPED, not_wrapped
+            item.status, item.reason, item.rule = Status.NOT_WRAPPED, not_wrapped, "rules.yaml"
         else:
             reason = unmapped_reason(function)
             if reason:

@@ -6,12 +6,11 @@ by name and groups by title, so the document depends only on the headers and the
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 
 from generator.model.entities import Function, Model
 from generator.model.since import sinces
-from generator.plan.plan import Plan, PlannedFunction, Status, load_yaml
+from generator.plan.plan import Plan, PlannedFunction, Status
 from generator.report.document import (
     Compare,
     Counts,
@@ -39,22 +38,8 @@ def sdk_ref(model: Model) -> SdkRef:
 
 
 def rule_of(planned: PlannedFunction) -> Rule:
-    """Where the plan took the status from.
-
-    build_plan applies, in order: custom.yaml, rules.yaml `not_applicable`, the model's destructor
-    mark, rules.yaml `not_wrapped` patterns, then the typemap.  So a not_wrapped function that a
-    pattern matches got its reason from rules.yaml, and any other from the typemap.
-    """
-    if planned.status == Status.CUSTOM:
-        return Rule.CUSTOM
-    if planned.status == Status.NOT_APPLICABLE:
-        return Rule.RULES
-    if planned.status == Status.NOT_WRAPPED:
-        patterns = load_yaml("rules.yaml")["not_wrapped"]
-        if any(fnmatch.fnmatchcase(planned.name, pattern) for pattern in patterns):
-            return Rule.RULES
-        return Rule.TYPEMAP
-    return Rule.DESTRUCTOR if planned.reason == "destructor" else Rule.TYPEMAP
+    """Where the plan took the status from (recorded by build_plan)."""
+    return Rule(planned.rule)
 
 
 def qualified(scope: str, name: str) -> str:

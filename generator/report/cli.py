@@ -67,6 +67,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     coverage.add_argument(
         "--jobs", type=int, metavar="N", help="headers parsed in parallel (default: one per core)"
     )
+    coverage.add_argument(
+        "--summary-into", type=Path, metavar="FILE",
+        help="also replace the <!-- coverage-summary:begin --> ... <!-- coverage-summary:end --> block "
+        "of FILE (e.g. README.md) with this report's summary tables",
+    )
     gates = coverage.add_argument_group("gates (exit code 1 when one fails; the report is written anyway)")
     gates.add_argument(
         "--fail-under", type=_percentage, metavar="PCT", help="fail when coverage is below PCT percent"
@@ -121,6 +126,11 @@ def run(args: argparse.Namespace) -> int:
     old = build_plan(inputs.old) if inputs.old is not None else None
     document = coverage_document(plan, history=history, old=old)
     written = write_report(document, args.output)
+    if args.summary_into is not None:
+        from generator.report.readme import update_file
+
+        changed = update_file(args.summary_into, document)
+        print(f"{args.summary_into}: summary {'updated' if changed else 'already current'}")
 
     verdicts = []
     dropped: list[str] = []

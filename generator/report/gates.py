@@ -54,9 +54,9 @@ def baseline_regressions(document: CoverageDocument, baseline: CoverageDocument)
             lost.append(f"{entry.name} ({entry.status.value} -> {current.status.value}: {current.reason})")
     base = baseline.sdk.release
     summary = (
-        f"no function wrapped in the baseline ({base}) is unwrapped now"
+        f"no function wrapped in baseline {base} is unwrapped now"
         if not lost
-        else f"{len(lost)} function(s) wrapped in the baseline ({base}) are unwrapped now"
+        else f"{len(lost)} function(s) wrapped in baseline {base} are unwrapped now"
     )
     return Verdict("baseline", not lost, summary, lost), dropped
 
@@ -65,10 +65,10 @@ def unclassified(document: CoverageDocument, baseline: CoverageDocument | None) 
     known = {e.name for e in baseline.functions() if e.unclassified} if baseline is not None else set()
     entries = sorted(document.functions(), key=lambda e: e.name)
     found = [f"{e.name} ({e.reason})" for e in entries if e.unclassified and e.name not in known]
-    scope = f"new since the baseline ({baseline.sdk.release})" if baseline is not None else "in all"
+    scope = f"new since baseline {baseline.sdk.release}" if baseline is not None else "no baseline: all count"
     summary = (
         f"every function has a rule or maps mechanically ({scope})"
         if not found
-        else f"{len(found)} function(s) without a rule, not wrapped ({scope})"
+        else f"{len(found)} function(s) not wrapped and named by no rule ({scope})"
     )
     return Verdict("unclassified", not found, summary, found)

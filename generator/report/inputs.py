@@ -16,6 +16,7 @@ release.  All headers are parsed in one batch, in parallel.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -116,6 +117,7 @@ def load_inputs(
     history_dir: Path | None = None,
     jobs: int | None = None,
 ) -> Inputs:
+    """The models of one report; InputError says which source cannot be used and why."""
     from generator.model.history import history_headers, merge_history
     from generator.model.serialize import read
     from generator.model.since import version_key
@@ -142,6 +144,8 @@ def load_inputs(
     elif header is not None:
         if not header.is_file():
             raise InputError(f"{header}: no such header file")
+        if release is not None and not re.fullmatch(r"\d+\.\d+\.\d+", release):
+            raise InputError(f"--release {release}: a release is MAJOR.MINOR.REVISION, e.g. 1.12.10")
         target_header = _Header(release, header)
     elif sdk is not None:
         target_header = _verified(sdk, local)

@@ -16,16 +16,11 @@ import pytest
 
 from generator.build.compile import CompileError, CompileResult, compile_plugin
 from generator.build.state import find_interpreter
+from tests.integration.helpers import QUICK_STOP_CONFIG, STANDIN_DIR
 from tests.orthanc_server import OrthancServer, default_binary
 
-HERE = Path(__file__).resolve().parent
-STANDIN_DIR = HERE / "standin"
-SCRIPTS_DIR = HERE / "scripts"
 SYSTEM_SDK_DIR = Path("/usr/include/orthanc")
 FULL_SUITE_VERSION = "3.11"
-
-# Orthanc features the tests do not use and that only slow the shutdown down.
-QUICK_STOP_CONFIG = {"WebDavEnabled": False, "DicomServerEnabled": False}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -45,8 +40,12 @@ def _orthanc_available() -> None:
 
 @pytest.fixture(scope="session")
 def generated_dir() -> Path:
-    """The rendered sources the plugin is built from (the stand-in until the renderer is wired in)."""
-    return STANDIN_DIR
+    """The rendered sources the plugin is built from (the stand-in until the renderer is wired in).
+
+    $ORTHANC_PY_GENERATED_DIR points the whole suite at another folder of rendered sources.
+    """
+    override = os.environ.get("ORTHANC_PY_GENERATED_DIR")
+    return Path(override) if override else STANDIN_DIR
 
 
 @pytest.fixture(scope="session")
@@ -119,10 +118,3 @@ def make_server(tmp_path_factory: pytest.TempPathFactory,
     if report is not None and report.failed:
         for server in servers:
             print(f"\n--- log of {server.name} ({server.log_path}) ---\n{server.log_tail(80)}")
-
-
-def write_script(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text)
-    return path

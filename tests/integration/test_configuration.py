@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import write_script
+from tests.integration.helpers import write_script
 from tests.orthanc_server import OrthancServer
 
 pytestmark = pytest.mark.integration

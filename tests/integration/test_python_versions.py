@@ -13,7 +13,7 @@ import pytest
 
 from generator.build.compile import CompileResult
 from generator.build.state import find_interpreter
-from tests.integration.conftest import SCRIPTS_DIR
+from tests.integration.helpers import SCRIPTS_DIR
 from tests.orthanc_server import OrthancServer
 
 pytestmark = pytest.mark.integration

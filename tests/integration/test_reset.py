@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import QUICK_STOP_CONFIG, SCRIPTS_DIR
+from tests.integration.helpers import QUICK_STOP_CONFIG, SCRIPTS_DIR
 from tests.orthanc_server import OrthancServer
 
 pytestmark = pytest.mark.integration

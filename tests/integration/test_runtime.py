@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import QUICK_STOP_CONFIG, SCRIPTS_DIR
+from tests.integration.helpers import QUICK_STOP_CONFIG, SCRIPTS_DIR
 from tests.orthanc_server import OrthancServer, Response
 
 pytestmark = pytest.mark.integration

@@ -45,6 +45,7 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
         (["--sdk", "9.9.9"], "give its file with --header PATH"),
         (["--header", str(tmp_path / "missing.h")], "no such header file"),
         (["--release", "1.2.3"], "--release describes --header"),
+        (["--header", str(header("1.10.1")), "--release", "next"], "MAJOR.MINOR.REVISION"),
         (["--compare", "1.12.6", str(tmp_path / "missing.h")], "no such header file"),
         (["--history", str(tmp_path / "no-history")], "history directory not found"),
     ]

@@ -1,0 +1,17 @@
+/* Broken header: The file ends in the middle of an inline function body (a cut-off download). */
+#pragma once
+#include <stdint.h>
+#define ORTHANC_PLUGINS_MINIMAL_MAJOR_NUMBER 1
+#define ORTHANC_PLUGINS_MINIMAL_MINOR_NUMBER 10
+#define ORTHANC_PLUGINS_MINIMAL_REVISION_NUMBER 1
+typedef struct _OrthancPluginContext_t { void* pluginsManager; } OrthancPluginContext;
+typedef enum {
+  OrthancPluginErrorCode_Success = 0,
+  OrthancPluginErrorCode_Plugin = 1
+} OrthancPluginErrorCode;
+static inline OrthancPluginErrorCode OrthancPluginCheck(OrthancPluginContext* context, int32_t value)
+{
+  (void) context;
+  if (value > 0)
+  {
+    return OrthancPluginErrorCode_Success;
