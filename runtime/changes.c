@@ -36,19 +36,19 @@ static struct
 #if ORTHANC_PY_HAS_OrthancPluginRegisterOnChangeCallback
 
 /* Called by Orthanc: no GIL, must be quick. */
-static OrthancPluginErrorCode OnChange(OrthancPluginChangeType changeType,
+static OrthancPyStatus OnChange(OrthancPluginChangeType changeType,
                                        OrthancPluginResourceType resourceType,
                                        const char* resourceId)
 {
   if (g_changes.mutex == NULL)
   {
-    return OrthancPluginErrorCode_Success;  /* shutting down */
+    return ORTHANC_PY_SUCCESS;  /* shutting down */
   }
 
   Change* change = malloc(sizeof(Change));
   if (change == NULL)
   {
-    return OrthancPluginErrorCode_NotEnoughMemory;
+    return ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY;
   }
   change->changeType = changeType;
   change->resourceType = resourceType;
@@ -61,7 +61,7 @@ static OrthancPluginErrorCode OnChange(OrthancPluginChangeType changeType,
     if (change->resourceId == NULL)
     {
       free(change);
-      return OrthancPluginErrorCode_NotEnoughMemory;
+      return ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY;
     }
     memcpy(change->resourceId, resourceId, size);
   }
@@ -72,7 +72,7 @@ static OrthancPluginErrorCode OnChange(OrthancPluginChangeType changeType,
     PyThread_release_lock(g_changes.mutex);
     free(change->resourceId);
     free(change);
-    return OrthancPluginErrorCode_Success;
+    return ORTHANC_PY_SUCCESS;
   }
   if (g_changes.tail != NULL)
   {
@@ -89,7 +89,7 @@ static OrthancPluginErrorCode OnChange(OrthancPluginChangeType changeType,
     PyThread_release_lock(g_changes.wake);
   }
   PyThread_release_lock(g_changes.mutex);
-  return OrthancPluginErrorCode_Success;
+  return ORTHANC_PY_SUCCESS;
 }
 
 

@@ -153,21 +153,84 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
 }
 
 
+#if !ORTHANC_PY_HAS_OrthancPluginGetConfiguration
+/* The whole file as a malloc'd string, or NULL. */
+static char* ReadFile(const char* path)
+{
+  FILE* file = fopen(path, "rb");
+  if (file == NULL)
+  {
+    return NULL;
+  }
+
+  size_t size = 0;
+  size_t capacity = 4096;
+  char* text = malloc(capacity);
+  while (text != NULL)
+  {
+    size += fread(text + size, 1, capacity - size - 1, file);
+    if (size + 1 < capacity)
+    {
+      break;
+    }
+    capacity *= 2;
+    char* larger = realloc(text, capacity);
+    if (larger == NULL)
+    {
+      free(text);
+    }
+    text = larger;
+  }
+
+  int failed = ferror(file);
+  fclose(file);
+  if (text == NULL || failed)
+  {
+    free(text);
+    return NULL;
+  }
+  text[size] = '\0';
+  return text;
+}
+#endif
+
+
 int OrthancPyConfig_Read(OrthancPyConfig* config)
 {
   memset(config, 0, sizeof(*config));
-
   OrthancPluginContext* context = OrthancPy_GetContext();
+
+#if ORTHANC_PY_HAS_OrthancPluginGetConfiguration
   char* json = OrthancPluginGetConfiguration(context);
   if (json == NULL)
   {
     OrthancPy_Log(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot read Orthanc's configuration");
     return -1;
   }
-
   int status = OrthancPyConfig_Parse(config, json);
   OrthancPluginFreeString(context, json);
   return status;
+#else
+  /* SDK 0.8.6 and 0.9.0 only tell where the configuration file is. */
+  char* path = OrthancPluginGetConfigurationPath(context);
+  char* json = (path != NULL) ? ReadFile(path) : NULL;
+  if (json == NULL)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot read Orthanc's configuration file %s",
+                   path != NULL ? path : "(unknown)");
+  }
+  if (path != NULL)
+  {
+    OrthancPluginFreeString(context, path);
+  }
+  if (json == NULL)
+  {
+    return -1;
+  }
+  int status = OrthancPyConfig_Parse(config, json);
+  free(json);
+  return status;
+#endif
 }
 
 

@@ -17,14 +17,14 @@ PyObject* OrthancPyCustom_LookupDictionary(PyObject* self, PyObject* args, PyObj
 
   OrthancPluginContext* context = OrthancPy_GetContext();
   OrthancPluginDictionaryEntry entry;
-  OrthancPluginErrorCode code;
+  OrthancPyStatus code;
   Py_BEGIN_ALLOW_THREADS
   code = OrthancPluginLookupDictionary(context, &entry, name);
   Py_END_ALLOW_THREADS
 
-  if (code != OrthancPluginErrorCode_Success)
+  if (code != ORTHANC_PY_SUCCESS)
   {
-    return OrthancPy_SetSdkError(code);
+    return OrthancPy_SetStatusError(code);
   }
 
   return Py_BuildValue("{sisisisIsI}",
@@ -64,15 +64,15 @@ PyObject* OrthancPyCustom_CreateDicom(PyObject* self, PyObject* args, PyObject* 
 
   OrthancPluginContext* context = OrthancPy_GetContext();
   OrthancPluginMemoryBuffer buffer = { NULL, 0 };
-  OrthancPluginErrorCode code;
+  OrthancPyStatus code;
   /* `pixelData` stays referenced by `args`, so the image outlives the call. */
   Py_BEGIN_ALLOW_THREADS
   code = OrthancPluginCreateDicom(context, &buffer, json, image, (OrthancPluginCreateDicomFlags) flags);
   Py_END_ALLOW_THREADS
 
-  if (code != OrthancPluginErrorCode_Success)
+  if (code != ORTHANC_PY_SUCCESS)
   {
-    return OrthancPy_SetSdkError(code);
+    return OrthancPy_SetStatusError(code);
   }
   return OrthancPy_BytesFromMemoryBuffer(&buffer);
 }

@@ -35,7 +35,7 @@ PyObject* OrthancPyCustom_GetImageBuffer(PyObject* self, PyObject* args, PyObjec
   size_t size = (size_t) pitch * (size_t) height;
   if (size > (size_t) PY_SSIZE_T_MAX || (pixels == NULL && size != 0))
   {
-    return OrthancPy_SetSdkError(OrthancPluginErrorCode_InternalError);
+    return OrthancPy_SetStatusError(ORTHANC_PY_ERROR_INTERNAL);
   }
 
   PyObject* result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t) size);
@@ -118,7 +118,7 @@ PyObject* OrthancPyCustom_CreateImageFromBuffer(PyObject* self, PyObject* args, 
 
   if (image == NULL)
   {
-    return OrthancPy_SetSdkError(OrthancPluginErrorCode_ParameterOutOfRange);
+    return OrthancPy_SetStatusError(ORTHANC_PY_ERROR_PARAMETER_OUT_OF_RANGE);
   }
 
   PyObject* result = OrthancPy_WrapObject(ORTHANC_PY_CLASS_Image, image, 1);

@@ -29,7 +29,7 @@ PyObject* OrthancPyCustom_GetInstanceData(PyObject* self, PyObject* args, PyObje
 
   if (data == NULL || size < 0)
   {
-    return OrthancPy_SetSdkError(OrthancPluginErrorCode_InternalError);
+    return OrthancPy_SetStatusError(ORTHANC_PY_ERROR_INTERNAL);
   }
   return PyBytes_FromStringAndSize(data, (Py_ssize_t) size);
 }

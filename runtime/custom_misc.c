@@ -22,7 +22,7 @@ PyObject* OrthancPyCustom_GenerateRestApiAuthorizationToken(PyObject* self, PyOb
 
   if (token == NULL)
   {
-    return OrthancPy_SetSdkError(OrthancPluginErrorCode_InternalError);
+    return OrthancPy_SetStatusError(ORTHANC_PY_ERROR_INTERNAL);
   }
 
   PyObject* result = OrthancPy_StringFromSdk(token);

@@ -26,7 +26,7 @@ typedef struct
 {
   OrthancPyCallbackBody body;
   void* payload;
-  OrthancPluginErrorCode result;
+  OrthancPyStatus result;
   PyThread_type_lock done;       /* held by the waiting thread until the body ran */
 } Job;
 
@@ -71,9 +71,9 @@ static void LogMemoryUsage(void)
 
 
 /* GIL held. */
-static OrthancPluginErrorCode RunBody(OrthancPyCallbackBody body, void* payload)
+static OrthancPyStatus RunBody(OrthancPyCallbackBody body, void* payload)
 {
-  OrthancPluginErrorCode code = body(payload);
+  OrthancPyStatus code = body(payload);
 
   if (PyErr_Occurred())
   {
@@ -241,16 +241,16 @@ static int SpawnWorker(Job* job)
 }
 
 
-static OrthancPluginErrorCode RunOnWorker(OrthancPyCallbackBody body, void* payload)
+static OrthancPyStatus RunOnWorker(OrthancPyCallbackBody body, void* payload)
 {
   Job job;
   job.body = body;
   job.payload = payload;
-  job.result = OrthancPluginErrorCode_InternalError;
+  job.result = ORTHANC_PY_ERROR_INTERNAL;
   job.done = PyThread_allocate_lock();
   if (job.done == NULL)
   {
-    return OrthancPluginErrorCode_NotEnoughMemory;
+    return ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY;
   }
   PyThread_acquire_lock(job.done, WAIT_LOCK);
 
@@ -259,7 +259,7 @@ static OrthancPluginErrorCode RunOnWorker(OrthancPyCallbackBody body, void* payl
   {
     PyThread_release_lock(g_dispatch.mutex);
     PyThread_free_lock(job.done);
-    return OrthancPluginErrorCode_BadSequenceOfCalls;
+    return ORTHANC_PY_ERROR_BAD_SEQUENCE;
   }
 
   Worker* worker = g_dispatch.idle;
@@ -276,7 +276,7 @@ static OrthancPluginErrorCode RunOnWorker(OrthancPyCallbackBody body, void* payl
     if (SpawnWorker(&job) < 0)
     {
       PyThread_free_lock(job.done);
-      return OrthancPluginErrorCode_InternalError;
+      return ORTHANC_PY_ERROR_INTERNAL;
     }
   }
 
@@ -286,17 +286,17 @@ static OrthancPluginErrorCode RunOnWorker(OrthancPyCallbackBody body, void* payl
 }
 
 
-OrthancPluginErrorCode OrthancPy_RunCallback(OrthancPyCallbackBody body, void* payload)
+OrthancPyStatus OrthancPy_RunCallback(OrthancPyCallbackBody body, void* payload)
 {
   if (!OrthancPy_IsRunning() || !g_dispatch.started)
   {
-    return OrthancPluginErrorCode_BadSequenceOfCalls;
+    return ORTHANC_PY_ERROR_BAD_SEQUENCE;
   }
 
   if (!g_dispatch.workerThreads || PyThread_tss_get(&g_dispatch.largeStackKey) != NULL)
   {
     PyGILState_STATE state = PyGILState_Ensure();
-    OrthancPluginErrorCode code = RunBody(body, payload);
+    OrthancPyStatus code = RunBody(body, payload);
     PyGILState_Release(state);
     return code;
   }

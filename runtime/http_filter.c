@@ -44,7 +44,7 @@ static PyObject* BuildKeywords(const FilterCall* call)
 
 
 /* GIL held. */
-static OrthancPluginErrorCode FilterBody(void* payload)
+static OrthancPyStatus FilterBody(void* payload)
 {
   FilterCall* call = payload;
   call->verdict = 1;
@@ -82,7 +82,7 @@ static OrthancPluginErrorCode FilterBody(void* payload)
   Py_XDECREF(args);
   Py_XDECREF(uri);
   Py_XDECREF(filters);
-  return OrthancPluginErrorCode_Success;
+  return ORTHANC_PY_SUCCESS;
 }
 
 
@@ -108,7 +108,7 @@ static int32_t FilterHttpRequest(OrthancPluginHttpMethod method,
   call.getValues = getArgumentsValues;
   call.verdict = -1;
 
-  if (OrthancPy_RunCallback(FilterBody, &call) != OrthancPluginErrorCode_Success)
+  if (OrthancPy_RunCallback(FilterBody, &call) != ORTHANC_PY_SUCCESS)
   {
     return -1;
   }

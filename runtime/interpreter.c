@@ -52,6 +52,40 @@ static int FileExists(const char* path)
 #endif
 
 
+/* A child forked by the script (multiprocessing's default start method on
+ * Linux before 3.14) is a copy of Orthanc and keeps Orthanc's handlers of
+ * SIGTERM & co., which only ask Orthanc's main loop, absent from the child,
+ * to stop: multiprocessing's terminate() would then wait forever for the
+ * child, and Orthanc with it. Forked children get Python's own dispositions. */
+static const char g_forkCode[] =
+  "import os, signal\n"
+  "def reset_signals():\n"
+  "    for name in ('SIGTERM', 'SIGHUP', 'SIGQUIT'):\n"
+  "        if hasattr(signal, name):\n"
+  "            signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
+  "    signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+  "if hasattr(os, 'register_at_fork'):\n"
+  "    os.register_at_fork(after_in_child=reset_signals)\n";
+
+
+static void ResetSignalsInForkedChildren(void)
+{
+  PyObject* globals = PyDict_New();
+  PyObject* builtins = (globals != NULL) ? PyEval_GetBuiltins() : NULL;  /* borrowed */
+  PyObject* result = NULL;
+  if (builtins != NULL && PyDict_SetItemString(globals, "__builtins__", builtins) == 0)
+  {
+    result = PyRun_String(g_forkCode, Py_file_input, globals, globals);
+  }
+  if (result == NULL)
+  {
+    OrthancPy_LogPythonError("Python plugin: processes forked by the script will keep Orthanc's signal handlers");
+  }
+  Py_XDECREF(result);
+  Py_XDECREF(globals);
+}
+
+
 static int CheckStatus(PyStatus status, const char* step)
 {
   if (PyStatus_Exception(status))
@@ -117,6 +151,8 @@ int OrthancPyInterpreter_Start(const OrthancPyConfig* config)
     OrthancPyInterpreter_Stop();
     return -1;
   }
+
+  ResetSignalsInForkedChildren();
 
   return 0;
 }

@@ -10,13 +10,37 @@
 
 #define MAX_NESTING 64
 
+/* Skips white space and the comments that Orthanc's configuration files may
+ * carry (Orthanc's reader accepts // and block comments). */
 static const char* SkipSpace(const char* p)
 {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+  for (;;)
   {
-    p++;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    {
+      p++;
+    }
+    if (p[0] == '/' && p[1] == '/')
+    {
+      while (*p != '\0' && *p != '\n')
+      {
+        p++;
+      }
+    }
+    else if (p[0] == '/' && p[1] == '*')
+    {
+      const char* end = strstr(p + 2, "*/");
+      if (end == NULL)
+      {
+        return p;   /* unterminated: the caller sees invalid JSON */
+      }
+      p = end + 2;
+    }
+    else
+    {
+      return p;
+    }
   }
-  return p;
 }
 
 

@@ -1,7 +1,7 @@
 /*
  * Just enough JSON to read a few keys of Orthanc's configuration before the
  * interpreter exists (whether to start it at all depends on them).
- * Pure C, no Python.
+ * Pure C, no Python. Comments (// and block) are skipped like white space.
  */
 #pragma once
 

@@ -72,6 +72,22 @@ PyObject* OrthancPy_SetSdkError(OrthancPluginErrorCode code)
 #endif
 
 
+PyObject* OrthancPy_SetStatusError(OrthancPyStatus status)
+{
+#ifdef ORTHANC_PY_HAS_ENUM_ErrorCode
+  return OrthancPy_SetSdkError(status);
+#else
+  PyObject* args = Py_BuildValue("(iN)", (int) status, PyUnicode_FromFormat("Orthanc error %d", (int) status));
+  if (args != NULL)
+  {
+    PyErr_SetObject(g_exception != NULL ? g_exception : PyExc_RuntimeError, args);
+    Py_DECREF(args);
+  }
+  return NULL;
+#endif
+}
+
+
 PyObject* OrthancPy_StringFromSdk(const char* value)
 {
   if (value == NULL)

@@ -11,6 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The SDK's ORTHANC_PLUGINS_API only marks the entry points as exported in
+ * recent releases; this build hides every other symbol (-fvisibility=hidden). */
+#if defined(_WIN32)
+#  define ORTHANC_PY_EXPORT __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define ORTHANC_PY_EXPORT __attribute__((visibility("default")))
+#else
+#  define ORTHANC_PY_EXPORT
+#endif
+
 static OrthancPluginContext* g_context = NULL;
 static int g_running = 0;
 
@@ -74,9 +84,12 @@ static int CheckScript(const char* path)
 }
 
 
-/* Worker-thread dispatch (see dispatch.c) is needed from Python 3.12 on;
- * ORTHANC_PYTHON_CALLBACK_THREADS=0/1 forces it off/on (for testing both
- * paths with any Python). */
+/* Worker-thread dispatch (see dispatch.c) is the default with every Python:
+ * Orthanc's HTTP threads have about 100 KiB of stack in 1.10 already, where
+ * Python before 3.12 does not check the C stack at all, so a callback that
+ * recurses in C (compiling nested source, deep json.dumps) crashes Orthanc
+ * instead of raising. ORTHANC_PYTHON_CALLBACK_THREADS=0/1 forces it off/on
+ * (for testing both paths with any Python). */
 static int UseWorkerThreads(void)
 {
   const char* forced = getenv("ORTHANC_PYTHON_CALLBACK_THREADS");
@@ -84,11 +97,7 @@ static int UseWorkerThreads(void)
   {
     return forced[0] == '1';
   }
-#if PY_VERSION_HEX >= 0x030C0000
   return 1;
-#else
-  return 0;
-#endif
 }
 
 
@@ -110,7 +119,7 @@ static void Shutdown(void)
 }
 
 
-ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* context)
+ORTHANC_PY_EXPORT int32_t OrthancPluginInitialize(OrthancPluginContext* context)
 {
   g_context = context;
   g_running = 0;
@@ -195,7 +204,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
 }
 
 
-ORTHANC_PLUGINS_API void OrthancPluginFinalize(void)
+ORTHANC_PY_EXPORT void OrthancPluginFinalize(void)
 {
   if (g_running)
   {
@@ -206,13 +215,13 @@ ORTHANC_PLUGINS_API void OrthancPluginFinalize(void)
 }
 
 
-ORTHANC_PLUGINS_API const char* OrthancPluginGetName(void)
+ORTHANC_PY_EXPORT const char* OrthancPluginGetName(void)
 {
   return "python";
 }
 
 
-ORTHANC_PLUGINS_API const char* OrthancPluginGetVersion(void)
+ORTHANC_PY_EXPORT const char* OrthancPluginGetVersion(void)
 {
   return ORTHANC_PYTHON_PLUGIN_VERSION;
 }

@@ -5,7 +5,8 @@
  * own C entry point (a fixed table of small trampolines that only differ by
  * their route number). Orthanc's own regular-expression engine therefore
  * picks the route: no second matching in Python that could disagree with
- * it. Routes use the "NoLock" registration, so requests run concurrently.
+ * it. Routes use the "NoLock" registration where the SDK has it, so
+ * requests run concurrently.
  */
 #include "runtime_internal.h"
 
@@ -15,7 +16,7 @@
 static PyObject* g_routes[ORTHANC_PY_MAX_ROUTES];
 static int g_routeCount = 0;
 
-#if ORTHANC_PY_HAS_OrthancPluginRegisterRestCallbackNoLock
+#if ORTHANC_PY_HAS_OrthancPluginRegisterRestCallback
 
 typedef struct
 {
@@ -80,14 +81,14 @@ static PyObject* BuildKeywords(const OrthancPluginHttpRequest* request)
 
 
 /* GIL held. */
-static OrthancPluginErrorCode RestBody(void* payload)
+static OrthancPyStatus RestBody(void* payload)
 {
   const RestCall* call = payload;
 
   PyObject* callback = (call->route < g_routeCount) ? g_routes[call->route] : NULL;
   if (callback == NULL)
   {
-    return OrthancPluginErrorCode_UnknownResource;
+    return ORTHANC_PY_ERROR_UNKNOWN_RESOURCE;
   }
   Py_INCREF(callback);
 
@@ -97,11 +98,11 @@ static OrthancPluginErrorCode RestBody(void* payload)
   PyObject* kwargs = (args != NULL) ? BuildKeywords(call->request) : NULL;
   PyObject* result = (kwargs != NULL) ? PyObject_Call(callback, args, kwargs) : NULL;
 
-  OrthancPluginErrorCode code = OrthancPluginErrorCode_Success;
+  OrthancPyStatus code = ORTHANC_PY_SUCCESS;
   if (result == NULL)
   {
     OrthancPy_LogPythonError("Error in the Python REST callback");
-    code = OrthancPluginErrorCode_Plugin;
+    code = ORTHANC_PY_ERROR_PLUGIN;
   }
 
   OrthancPy_Invalidate(output);
@@ -115,7 +116,7 @@ static OrthancPluginErrorCode RestBody(void* payload)
 }
 
 
-static OrthancPluginErrorCode HandleRoute(int route, OrthancPluginRestOutput* output, const char* url,
+static OrthancPyStatus HandleRoute(int route, OrthancPluginRestOutput* output, const char* url,
                                           const OrthancPluginHttpRequest* request)
 {
   RestCall call;
@@ -129,7 +130,7 @@ static OrthancPluginErrorCode HandleRoute(int route, OrthancPluginRestOutput* ou
 
 /* One entry point per route number: 4 x 4 x 4 x 4 = ORTHANC_PY_MAX_ROUTES. */
 #define ORTHANC_PY_ROUTE(a, b, c, d)                                                    \
-  static OrthancPluginErrorCode Route_##a##b##c##d(OrthancPluginRestOutput* output,     \
+  static OrthancPyStatus Route_##a##b##c##d(OrthancPluginRestOutput* output,     \
                                                    const char* url,                     \
                                                    const OrthancPluginHttpRequest* request) \
   {                                                                                     \
@@ -188,13 +189,18 @@ PyObject* OrthancPyCustom_RegisterRestCallback(PyObject* self, PyObject* args, P
   /* `regex` points into the str held by `args`, alive during the call. */
   OrthancPluginContext* context = OrthancPy_GetContext();
   Py_BEGIN_ALLOW_THREADS
+#if ORTHANC_PY_HAS_OrthancPluginRegisterRestCallbackNoLock
   OrthancPluginRegisterRestCallbackNoLock(context, regex, g_entryPoints[route]);
+#else
+  /* Before SDK 0.9.4, Orthanc serialises the requests of every route. */
+  OrthancPluginRegisterRestCallback(context, regex, g_entryPoints[route]);
+#endif
   Py_END_ALLOW_THREADS
 
   Py_RETURN_NONE;
 }
 
-#endif  /* ORTHANC_PY_HAS_OrthancPluginRegisterRestCallbackNoLock */
+#endif  /* ORTHANC_PY_HAS_OrthancPluginRegisterRestCallback */
 
 
 void OrthancPyRest_Clear(void)

@@ -34,6 +34,34 @@ static inline int OrthancPy_AddObjectRef(PyObject* module, const char* name, PyO
 #endif
 
 
+/* Status codes of the C callbacks. SDK releases before 0.9.4 have no
+ * OrthancPluginErrorCode enumeration: their callbacks return an int32_t,
+ * 0 for success. */
+#ifdef ORTHANC_PY_HAS_ENUM_ErrorCode
+typedef OrthancPluginErrorCode OrthancPyStatus;
+#  define ORTHANC_PY_SUCCESS                      OrthancPluginErrorCode_Success
+#  define ORTHANC_PY_ERROR_PLUGIN                 OrthancPluginErrorCode_Plugin
+#  define ORTHANC_PY_ERROR_INTERNAL               OrthancPluginErrorCode_InternalError
+#  define ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY      OrthancPluginErrorCode_NotEnoughMemory
+#  define ORTHANC_PY_ERROR_BAD_SEQUENCE           OrthancPluginErrorCode_BadSequenceOfCalls
+#  define ORTHANC_PY_ERROR_UNKNOWN_RESOURCE       OrthancPluginErrorCode_UnknownResource
+#  define ORTHANC_PY_ERROR_PARAMETER_OUT_OF_RANGE OrthancPluginErrorCode_ParameterOutOfRange
+#else
+typedef int32_t OrthancPyStatus;
+#  define ORTHANC_PY_SUCCESS                      0
+#  define ORTHANC_PY_ERROR_PLUGIN                 (-1)
+#  define ORTHANC_PY_ERROR_INTERNAL               (-1)
+#  define ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY      (-1)
+#  define ORTHANC_PY_ERROR_BAD_SEQUENCE           (-1)
+#  define ORTHANC_PY_ERROR_UNKNOWN_RESOURCE       (-1)
+#  define ORTHANC_PY_ERROR_PARAMETER_OUT_OF_RANGE (-1)
+#endif
+
+/* module.c: raises orthanc.OrthancException for a status; returns NULL.
+ * OrthancPy_SetSdkError() where the SDK has error codes. */
+PyObject* OrthancPy_SetStatusError(OrthancPyStatus status);
+
+
 /* ---- log.c --------------------------------------------------------------- */
 
 typedef enum
@@ -99,7 +127,7 @@ int OrthancPy_CheckCallable(PyObject* callback, const char* what);
 
 /* Body of a callback, run with the GIL held on a thread that has a large
  * enough C stack for arbitrary Python code. */
-typedef OrthancPluginErrorCode (*OrthancPyCallbackBody)(void* payload);
+typedef OrthancPyStatus (*OrthancPyCallbackBody)(void* payload);
 
 /* GIL held. `workerThreads`: run callback bodies on Python-owned threads
  * with a large stack instead of Orthanc's threads (whose stacks can be too
@@ -111,7 +139,7 @@ int OrthancPyDispatch_Start(int workerThreads, int displayMemoryUsage);
 void OrthancPyDispatch_Stop(void);
 
 /* No GIL: called by the C callbacks that Orthanc invokes. */
-OrthancPluginErrorCode OrthancPy_RunCallback(OrthancPyCallbackBody body, void* payload);
+OrthancPyStatus OrthancPy_RunCallback(OrthancPyCallbackBody body, void* payload);
 
 /* GIL held: starts a thread with a large C stack that runs `function(arg)`.
  * The thread is marked as able to run callback bodies directly. Returns 0

@@ -17,10 +17,10 @@ typedef struct
 
 
 /* GIL held. */
-static OrthancPluginErrorCode StoredBody(void* payload)
+static OrthancPyStatus StoredBody(void* payload)
 {
   const StoredCall* call = payload;
-  OrthancPluginErrorCode code = OrthancPluginErrorCode_Success;
+  OrthancPyStatus code = ORTHANC_PY_SUCCESS;
 
   PyObject* callbacks = (g_callbacks != NULL) ? PySequence_Tuple(g_callbacks) : PyTuple_New(0);
   PyObject* instance = (callbacks != NULL) ?
@@ -30,7 +30,7 @@ static OrthancPluginErrorCode StoredBody(void* payload)
   if (instanceId == NULL)
   {
     OrthancPy_LogPythonError("Cannot call the Python on-stored-instance callbacks");
-    code = OrthancPluginErrorCode_Plugin;
+    code = ORTHANC_PY_ERROR_PLUGIN;
   }
   else
   {
@@ -41,7 +41,7 @@ static OrthancPluginErrorCode StoredBody(void* payload)
       if (result == NULL)
       {
         OrthancPy_LogPythonError("Error in the Python on-stored-instance callback");
-        code = OrthancPluginErrorCode_Plugin;
+        code = ORTHANC_PY_ERROR_PLUGIN;
       }
       Py_XDECREF(result);
     }
@@ -57,7 +57,7 @@ static OrthancPluginErrorCode StoredBody(void* payload)
 
 /* The const-ness of the instance parameter changed across SDK releases;
  * the cast at registration covers both spellings. */
-static OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instance,
+static OrthancPyStatus OnStoredInstance(const OrthancPluginDicomInstance* instance,
                                                const char* instanceId)
 {
   StoredCall call;

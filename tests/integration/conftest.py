@@ -1,8 +1,7 @@
 """Fixtures of the integration tests: a plugin built once per session, real Orthanc servers.
 
 `generated_dir` is the one place that says which rendered sources the plugin is built from.
-Today it is the hand-written stand-in (tests/integration/standin); replacing this fixture with one
-that renders the real sources switches every integration test over.
+It renders SDK 1.10.1 (the release of Debian's Orthanc here) with the generator, as a build would.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import pytest
 
 from generator.build.compile import CompileError, CompileResult, compile_plugin
 from generator.build.state import find_interpreter
-from tests.integration.helpers import QUICK_STOP_CONFIG, STANDIN_DIR
+from tests.integration.helpers import QUICK_STOP_CONFIG
 from tests.orthanc_server import OrthancServer, default_binary
 
 SYSTEM_SDK_DIR = Path("/usr/include/orthanc")
@@ -39,13 +38,17 @@ def _orthanc_available() -> None:
 
 
 @pytest.fixture(scope="session")
-def generated_dir() -> Path:
-    """The rendered sources the plugin is built from (the stand-in until the renderer is wired in).
+def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sources rendered by the generator from SDK 1.10.1, the release Orthanc here runs.
 
     $ORTHANC_PY_GENERATED_DIR points the whole suite at another folder of rendered sources.
     """
     override = os.environ.get("ORTHANC_PY_GENERATED_DIR")
-    return Path(override) if override else STANDIN_DIR
+    if override:
+        return Path(override)
+    from generator.build.pipeline import generate
+
+    return generate("1.10.1", tmp_path_factory.mktemp("render")).sources
 
 
 @pytest.fixture(scope="session")

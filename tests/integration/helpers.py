@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-STANDIN_DIR = HERE / "standin"  # hand-written stand-in of the rendered sources
 SCRIPTS_DIR = HERE / "scripts"  # Python scripts that the servers under test run
 
 # Orthanc features the tests do not use and that only slow the shutdown down.

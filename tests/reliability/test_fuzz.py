@@ -152,9 +152,16 @@ def run(strategy: st.SearchStrategy[Any], action: Any, examples: int) -> str | N
 
     try:
         seed(SEED)(fuzz)()
-    except FuzzFailure as failure:
-        return f"{failure} (RELIABILITY_FUZZ_SEED={SEED})"
+    except Exception as failure:  # noqa: BLE001 - FuzzFailure, or a group of them (several distinct failures)
+        return f"{failure_text(failure)} (RELIABILITY_FUZZ_SEED={SEED})"
     return None
+
+
+def failure_text(failure: BaseException) -> str:
+    inner = getattr(failure, "exceptions", None)
+    if inner:
+        return " | ".join(failure_text(one) for one in inner)
+    return str(failure)
 
 
 def report(failures: dict[str, str], fuzzer: Fuzzer) -> str:

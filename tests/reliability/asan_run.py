@@ -1,0 +1,138 @@
+"""`nox -s asan`: the plugin built with AddressSanitizer, under a subset of the integration suites.
+
+1. Generate the sources for the system's SDK and build the plugin with -fsanitize=address
+   (compile and link) into dist/asan/, with its orthanc.pyi beside it.
+2. Write dist/asan/orthanc-asan, a wrapper that starts /usr/sbin/Orthanc with libasan preloaded
+   (Orthanc itself is not instrumented, so the runtime must come first) and ASAN_OPTIONS:
+   detect_leaks=0 (CPython keeps its allocations until exit, by design), allocator_may_return_null=1
+   (the fuzz asks for absurd sizes on purpose: a failed allocation must be an error the wrapper
+   handles, as with glibc, not an ASan report), reports written to dist/asan/logs/asan.PID.
+   Orthanc 1.10.1 under preloaded ASan needs two settings, with or without a plugin: its default
+   "Locale" (en_US.UTF-8) deadlocks in glibc's duplocale at start-up, and mallopt(M_ARENA_MAX),
+   which ASan's allocator refuses, stops it ("MallocArenaMax": 0 skips the call).  The wrapper
+   passes Orthanc a folder holding the test's configuration file plus one with these two keys
+   (Orthanc merges the .json files of a folder), so the tests need not know about ASan.
+3. Run pytest with ORTHANC_BINARY pointing at the wrapper and ORTHANC_PYTHON_TEST_PLUGIN at the
+   ASan plugin (only Orthanc gets libasan, not pytest or the compilers it starts).
+4. Fail if pytest failed or any report contains "ERROR: AddressSanitizer" (printed in full).
+
+    python -m tests.reliability.asan_run [--out dist/asan] [-- PYTEST ARGS]   (default: SUBSET)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from generator.paths import REPO_ROOT
+from tests.integration.conftest import PREBUILT_PLUGIN_ENV
+from tests.orthanc_server import default_binary
+
+ASAN_CFLAGS = ("-fsanitize=address", "-fno-omit-frame-pointer", "-g", "-O1")
+ASAN_LDFLAGS = ("-fsanitize=address",)
+ASAN_OPTIONS = ("detect_leaks=0", "allocator_may_return_null=1", "halt_on_error=1", "abort_on_error=0",
+                "symbolize=1", "detect_stack_use_after_return=0")
+ASAN_ERROR = "ERROR: AddressSanitizer"
+# The integration tests that exercise the runtime (callbacks, helpers, resets) and the whole
+# reliability suite (fuzz, callback exceptions, twenty resets, hostile inputs).
+SUBSET = ("tests/integration/test_runtime.py", "tests/integration/test_reset.py", "tests/reliability",
+          "-m", "integration")
+
+
+def libasan() -> Path:
+    """The libasan shared library of the compiler that builds the plugin."""
+    done = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True, check=False)
+    path = Path(done.stdout.strip()).resolve()
+    if done.returncode != 0 or not path.is_file():
+        raise SystemExit(f"asan: libasan not found (gcc -print-file-name=libasan.so gave {done.stdout.strip()!r})")
+    return path
+
+
+def build(out_dir: Path, python: str) -> Path:
+    from generator.build.compile import compile_plugin
+    from generator.build.pipeline import generate, resolve_python, system_sdk_version
+
+    with tempfile.TemporaryDirectory(prefix="orthanc-python-asan-") as work:
+        generated = generate(system_sdk_version(), Path(work))
+        result = compile_plugin(generated.sources, generated.sources, resolve_python(python), out_dir,
+                                extra_cflags=ASAN_CFLAGS, extra_ldflags=ASAN_LDFLAGS)
+        shutil.copyfile(generated.sources / "orthanc.pyi", out_dir / "orthanc.pyi")
+    return result.path
+
+
+WRAPPER = """#!/bin/bash
+# Orthanc with the AddressSanitizer runtime preloaded (written by tests/reliability/asan_run.py).
+# The last argument, a configuration file, becomes a folder: that file plus the ASan settings.
+if [ $# -gt 0 ] && [ -f "${@: -1}" ]; then
+  config="${@: -1}"
+  set -- "${@:1:$#-1}"
+  folder="$(dirname "$config")/asan-config"
+  mkdir -p "$folder"
+  cp "$config" "$folder/orthanc.json"
+  echo '@SETTINGS@' > "$folder/zz-asan.json"
+  set -- "$@" "$folder"
+fi
+LD_PRELOAD='@PRELOAD@' ASAN_OPTIONS='@OPTIONS@' exec '@ORTHANC@' "$@"
+"""
+ORTHANC_SETTINGS = '{"Locale": "C", "MallocArenaMax": 0}'
+
+
+def write_wrapper(path: Path, orthanc: str, preload: Path, log_dir: Path) -> Path:
+    options = ":".join((*ASAN_OPTIONS, f"log_path={log_dir / 'asan'}"))
+    values = {"@SETTINGS@": ORTHANC_SETTINGS, "@PRELOAD@": str(preload), "@OPTIONS@": options, "@ORTHANC@": orthanc}
+    text = WRAPPER
+    for key, value in values.items():
+        text = text.replace(key, value)
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def asan_reports(log_dir: Path) -> list[str]:
+    """The text of every ASan report that holds an error."""
+    reports = []
+    for report in sorted(log_dir.glob("asan*")):
+        text = report.read_text(errors="replace")
+        if ASAN_ERROR in text:
+            reports.append(f"--- {report} ---\n{text}")
+    return reports
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist" / "asan")
+    parser.add_argument("--python", default="3.11", help="interpreter the plugin is built for (default 3.11)")
+    parser.add_argument("pytest_args", nargs="*", help="what pytest runs (default: the ASan subset)")
+    args = parser.parse_args(argv)
+
+    out = args.out.resolve()
+    log_dir = out / "logs"
+    if log_dir.exists():
+        shutil.rmtree(log_dir)
+    log_dir.mkdir(parents=True)
+    plugin = build(out, args.python)
+    print(f"asan: built {plugin}", flush=True)
+    wrapper = write_wrapper(out / "orthanc-asan", default_binary(), libasan(), log_dir)
+
+    env = dict(os.environ)
+    env["ORTHANC_BINARY"] = str(wrapper)
+    env[PREBUILT_PLUGIN_ENV] = str(plugin)
+    pytest_args = args.pytest_args or list(SUBSET)
+    done = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=REPO_ROOT, env=env, check=False)
+
+    reports = asan_reports(log_dir)
+    for report in reports:
+        print(report)
+    print(f"asan: pytest exit {done.returncode}; {len(reports)} AddressSanitizer report(s) with errors "
+          f"in {log_dir}")
+    return 1 if reports or done.returncode != 0 else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
