@@ -190,7 +190,24 @@ def build(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (benchmarks/): figures with same-run references in dist/bench/, never asserted."""
+    """Benchmarks (benchmarks/): figures with same-run references in dist/bench/, never asserted.
+
+    `nox -s bench -- --only plugin --requests 20000` runs benchmarks/bench_plugin.py alone, with its options.
+    """
     _interpreter(session)
+    args = list(session.posargs)
+    only = args.pop(args.index("--only") + 1) if "--only" in args[:-1] else None
+    args = [arg for arg in args if arg != "--only"]
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
-        session.run(sys.executable, str(script), *session.posargs)
+        if only is None or script.stem == f"bench_{only}":
+            session.run(sys.executable, str(script), *args)
+
+
+@nox.session(python=False)
+def asan(session: nox.Session) -> None:
+    """The plugin built with AddressSanitizer, under the runtime and reliability tests; fails on any ASan error.
+
+    `nox -s asan -- tests/reliability/test_fuzz.py -k functions` runs other tests (tests/reliability/asan_run.py).
+    """
+    _interpreter(session)
+    session.run(sys.executable, "-m", "tests.reliability.asan_run", *session.posargs)

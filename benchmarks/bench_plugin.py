@@ -218,7 +218,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds (median taken)")
-    parser.add_argument("--startup-repeat", type=int, default=3)
+    parser.add_argument("--startup-repeat", type=int, default=5)
     # `nox -s bench` hands the same arguments to every benchmark: ignore the other scripts' options.
     args, ignored = parser.parse_known_args(argv)
     if ignored:

@@ -52,20 +52,31 @@ static int FileExists(const char* path)
 #endif
 
 
-/* A child forked by the script (multiprocessing's default start method on
- * Linux before 3.14) is a copy of Orthanc and keeps Orthanc's handlers of
- * SIGTERM & co., which only ask Orthanc's main loop, absent from the child,
- * to stop: multiprocessing's terminate() would then wait forever for the
- * child, and Orthanc with it. Forked children get Python's own dispositions. */
+/* A child forked by the script is a copy of Orthanc and keeps Orthanc's
+ * handlers of SIGTERM & co., which only ask Orthanc's main loop, absent from
+ * the child, to stop: multiprocessing's terminate() would then wait forever
+ * for the child, and Orthanc with it. Forked children get Python's own
+ * dispositions.
+ * Forking a process that runs many threads (Orthanc's) can also leave the
+ * child blocked on a lock some other thread held: multiprocessing's default
+ * start method on Linux before 3.14 is fork, so make it forkserver, as 3.14
+ * does. Only the default changes: set_start_method() and get_context('fork')
+ * keep working for scripts that want fork. */
 static const char g_forkCode[] =
-  "import os, signal\n"
+  "import os, signal, sys\n"
   "def reset_signals():\n"
   "    for name in ('SIGTERM', 'SIGHUP', 'SIGQUIT'):\n"
   "        if hasattr(signal, name):\n"
   "            signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
   "    signal.signal(signal.SIGINT, signal.default_int_handler)\n"
   "if hasattr(os, 'register_at_fork'):\n"
-  "    os.register_at_fork(after_in_child=reset_signals)\n";
+  "    os.register_at_fork(after_in_child=reset_signals)\n"
+  "if sys.platform.startswith('linux') and sys.version_info < (3, 14):\n"
+  "    import multiprocessing.context as mpc\n"
+  "    default = getattr(mpc, '_default_context', None)\n"
+  "    forkserver = getattr(mpc, '_concrete_contexts', {}).get('forkserver')\n"
+  "    if forkserver is not None and hasattr(default, '_default_context'):\n"
+  "        default._default_context = forkserver\n";
 
 
 static void ResetSignalsInForkedChildren(void)

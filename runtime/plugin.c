@@ -114,6 +114,12 @@ static void Shutdown(void)
   OrthancPyStoredInstance_Clear();
   OrthancPyHttpFilter_Clear();
   OrthancPyExplorer_Clear();
+  OrthancPyStorageArea_Clear();
+  OrthancPyDicomFind_Clear();
+  OrthancPyDicomMove_Clear();
+  OrthancPyReceivedInstance_Clear();
+  OrthancPyCStoreFilter_Clear();
+  OrthancPyStorageCommitment_Clear();
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();
 }

@@ -163,6 +163,19 @@ void OrthancPyExplorer_Clear(void);
 void OrthancPyChanges_Stop(void);
 
 
+/* ---- storage_area.c / dicom_*.c / received_instance.c / cstore_filter.c /
+ *      storage_commitment.c -------------------------------------------- */
+
+/* GIL held, at shutdown: forget the Python callbacks (the C callbacks stay
+ * registered with Orthanc until it unloads the plugin, and find none). */
+void OrthancPyStorageArea_Clear(void);
+void OrthancPyDicomFind_Clear(void);
+void OrthancPyDicomMove_Clear(void);
+void OrthancPyReceivedInstance_Clear(void);
+void OrthancPyCStoreFilter_Clear(void);
+void OrthancPyStorageCommitment_Clear(void);
+
+
 /* ---- log_stream.c -------------------------------------------------------- */
 
 /* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */

@@ -62,6 +62,7 @@ def runtime_header(runtime: chroot.Runtime, folder: Path) -> Path:
     source = runtime.host_path(runtime.sdk_header)
     if not source.is_file():
         raise Unavailable(f"chroot {runtime.name} has no {runtime.sdk_header} (orthanc-dev missing)")
+    folder.mkdir(parents=True, exist_ok=True)
     target = folder / "OrthancCPlugin.h"
     shutil.copyfile(source, target)
     return target

@@ -1,7 +1,6 @@
 """Smoke test per CPython 3.8 ... 3.13 found on this machine: build, load, answer a REST route.
 
-From 3.12 on, callbacks run on the Python worker threads by default, so those versions also
-exercise that path with the interpreter's own defaults.
+Callbacks run on the plugin's large-stack Python worker threads by default with every version.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The runtime inside a real Orthanc: callbacks, helpers and the runtime properties of issue 3.
 
 One server per callback dispatch mode runs tests/integration/scripts/runtime_probe.py: callbacks
-on Orthanc's own threads (the default before Python 3.12) and on Python worker threads with a
-large stack (the default from 3.12 on), forced with ORTHANC_PYTHON_CALLBACK_THREADS.
+on Orthanc's own threads and on Python worker threads with a large stack (the default), forced
+with ORTHANC_PYTHON_CALLBACK_THREADS.
 """
 
 from __future__ import annotations

@@ -7,16 +7,17 @@
    detect_leaks=0 (CPython keeps its allocations until exit, by design), allocator_may_return_null=1
    (the fuzz asks for absurd sizes on purpose: a failed allocation must be an error the wrapper
    handles, as with glibc, not an ASan report), reports written to dist/asan/logs/asan.PID.
-   Orthanc 1.10.1 under preloaded ASan needs two settings, with or without a plugin: its default
-   "Locale" (en_US.UTF-8) deadlocks in glibc's duplocale at start-up, and mallopt(M_ARENA_MAX),
-   which ASan's allocator refuses, stops it ("MallocArenaMax": 0 skips the call).  The wrapper
-   passes Orthanc a folder holding the test's configuration file plus one with these two keys
-   (Orthanc merges the .json files of a folder), so the tests need not know about ASan.
+   Orthanc 1.10.1 under preloaded ASan needs two fixes, with or without a plugin: a deadlock of
+   glibc's setlocale lock during ASan's lazy start-up (explained in asan/swift_demangle_stub.c,
+   built here and preloaded after libasan), and mallopt(M_ARENA_MAX), which ASan's allocator
+   refuses, so Orthanc stops ("MallocArenaMax": 0 skips the call).  For the latter the wrapper
+   passes Orthanc a folder holding the test's configuration file plus one with that key (Orthanc
+   merges the .json files of a folder), so the tests need not know about ASan.
 3. Run pytest with ORTHANC_BINARY pointing at the wrapper and ORTHANC_PYTHON_TEST_PLUGIN at the
    ASan plugin (only Orthanc gets libasan, not pytest or the compilers it starts).
 4. Fail if pytest failed or any report contains "ERROR: AddressSanitizer" (printed in full).
 
-    python -m tests.reliability.asan_run [--out dist/asan] [-- PYTEST ARGS]   (default: SUBSET)
+    python -m tests.reliability.asan_run [--out dist/asan] [--python 3.11] [PYTEST ARGS]  (default: SUBSET)
 """
 
 from __future__ import annotations
@@ -80,12 +81,21 @@ if [ $# -gt 0 ] && [ -f "${@: -1}" ]; then
 fi
 LD_PRELOAD='@PRELOAD@' ASAN_OPTIONS='@OPTIONS@' exec '@ORTHANC@' "$@"
 """
-ORTHANC_SETTINGS = '{"Locale": "C", "MallocArenaMax": 0}'
+ORTHANC_SETTINGS = '{"MallocArenaMax": 0}'
+STUB_SOURCE = Path(__file__).resolve().parent / "asan" / "swift_demangle_stub.c"
 
 
-def write_wrapper(path: Path, orthanc: str, preload: Path, log_dir: Path) -> Path:
+def build_stub(out_dir: Path) -> Path:
+    """The preloaded swift_demangle stub (see its source for why)."""
+    target = out_dir / "libswift_demangle_stub.so"
+    subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC", "-shared", str(STUB_SOURCE),
+                    "-o", str(target)], check=True)
+    return target
+
+
+def write_wrapper(path: Path, orthanc: str, preload: str, log_dir: Path) -> Path:
     options = ":".join((*ASAN_OPTIONS, f"log_path={log_dir / 'asan'}"))
-    values = {"@SETTINGS@": ORTHANC_SETTINGS, "@PRELOAD@": str(preload), "@OPTIONS@": options, "@ORTHANC@": orthanc}
+    values = {"@SETTINGS@": ORTHANC_SETTINGS, "@PRELOAD@": preload, "@OPTIONS@": options, "@ORTHANC@": orthanc}
     text = WRAPPER
     for key, value in values.items():
         text = text.replace(key, value)
@@ -108,22 +118,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "dist" / "asan")
     parser.add_argument("--python", default="3.11", help="interpreter the plugin is built for (default 3.11)")
-    parser.add_argument("pytest_args", nargs="*", help="what pytest runs (default: the ASan subset)")
-    args = parser.parse_args(argv)
+    # Everything else goes to pytest, in order (default: SUBSET).
+    args, pytest_args = parser.parse_known_args(argv)
 
     out = args.out.resolve()
     log_dir = out / "logs"
     if log_dir.exists():
         shutil.rmtree(log_dir)
     log_dir.mkdir(parents=True)
-    plugin = build(out, args.python)
+    try:
+        plugin = build(out, args.python)
+    except Exception as error:  # noqa: BLE001 - a build failure is one message, not a traceback
+        print(f"asan: cannot build the plugin: {error}", file=sys.stderr)
+        return 2
     print(f"asan: built {plugin}", flush=True)
-    wrapper = write_wrapper(out / "orthanc-asan", default_binary(), libasan(), log_dir)
+    preload = f"{libasan()}:{build_stub(out)}"  # libasan first: it must be the first object loaded
+    wrapper = write_wrapper(out / "orthanc-asan", default_binary(), preload, log_dir)
 
     env = dict(os.environ)
     env["ORTHANC_BINARY"] = str(wrapper)
     env[PREBUILT_PLUGIN_ENV] = str(plugin)
-    pytest_args = args.pytest_args or list(SUBSET)
+    pytest_args = [arg for arg in pytest_args if arg != "--"] or list(SUBSET)
     done = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=REPO_ROOT, env=env, check=False)
 
     reports = asan_reports(log_dir)

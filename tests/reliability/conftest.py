@@ -12,16 +12,28 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 import pytest
 
-from tests.integration.conftest import PREBUILT_PLUGIN_ENV, QUICK_STOP_CONFIG
+from tests.integration.conftest import PREBUILT_PLUGIN_ENV
+from tests.integration.helpers import QUICK_STOP_CONFIG
 from tests.orthanc_server import OrthancServer, default_binary
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS_DIR = HERE / "scripts"
 PYTHON_VERSION = "3.11"
+
+
+ExtraConfig = Union[dict[str, Any], Callable[[OrthancServer], dict[str, Any]], None]
+
+
+def dicom_peers_config(server: OrthancServer) -> dict[str, Any]:
+    """A DICOM server that answers dcmtk's tools (tests/integration/dcmtk.py) and itself ("self")."""
+    return {"DicomServerEnabled": True, "DicomAlwaysAllowFind": True, "DicomAlwaysAllowMove": True,
+            "MaximumStorageCacheSize": 0,
+            "DicomModalities": {"self": ["PYTEST", "127.0.0.1", server.dicom_port],
+                                "dcmtk": ["DCMTK", "127.0.0.1", 1]}}
 
 
 @dataclass(frozen=True)
@@ -59,14 +71,18 @@ def built_plugin(tmp_path_factory: pytest.TempPathFactory) -> BuiltPlugin:
 @pytest.fixture
 def make_server(built_plugin: BuiltPlugin, tmp_path_factory: pytest.TempPathFactory,
                 request: pytest.FixtureRequest) -> Iterator[Callable[..., OrthancServer]]:
-    """make_server(script_name, extra_config=...) -> a started server running scripts/<script_name>.
+    """make_server(script_name, extra_config=..., env=...) -> a started server running scripts/<script_name>.
 
-    Servers are stopped at the end of the test; their log tails are printed when it fails.
+    extra_config may be a function of the (not yet started) server, for settings that name its
+    ports.  Servers are stopped at the end of the test; their log tails are printed when it fails.
     """
     servers: list[OrthancServer] = []
 
-    def make(script: str, extra_config: dict[str, Any] | None = None, **kwargs: Any) -> OrthancServer:
-        server = new_server(built_plugin.path, script, tmp_path_factory.mktemp("orthanc"), extra_config, **kwargs)
+    def make(script: str, extra_config: ExtraConfig = None, **kwargs: Any) -> OrthancServer:
+        server = new_server(built_plugin.path, script, tmp_path_factory.mktemp("orthanc"), None, **kwargs)
+        if callable(extra_config):
+            extra_config = extra_config(server)
+        server.extra_config = {**server.extra_config, **(extra_config or {})}
         servers.append(server)
         return server.start()
 

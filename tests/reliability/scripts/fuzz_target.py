@@ -186,6 +186,10 @@ def answer_catalog(output, uri, **request):
     output.AnswerBuffer(json.dumps(catalog()), "application/json")
 
 
+def argument_count(output, uri, **request):
+    output.AnswerBuffer(json.dumps(orthanc.GetCommandLineArgumentsCount()), "application/json")
+
+
 def dicom_route(output, uri, **request):
     output.AnswerBuffer(dicom_bytes("image"), "application/dicom")
 
@@ -199,4 +203,5 @@ orthanc.RegisterRestCallback("/fuzz/catalog", answer_catalog)
 orthanc.RegisterRestCallback("/fuzz/call", call)
 orthanc.RegisterRestCallback("/fuzz/output", output_calls)
 orthanc.RegisterRestCallback("/fuzz/dicom", dicom_route)
+orthanc.RegisterRestCallback("/fuzz/argc", argument_count)
 orthanc.RegisterOnStoredInstanceCallback(keep_stored)

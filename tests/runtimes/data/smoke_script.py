@@ -31,7 +31,8 @@ def ping(output, uri, **request):
 
 def extensions(output, uri, **request):
     # Both live in their own shared object (lib-dynload, dist-packages), not in libpython.
-    import _ctypes  # noqa: F401
+    import _ctypes
+
     import PIL
     from PIL import Image
 
