@@ -245,6 +245,8 @@ def test_multiprocessing_runs_a_real_interpreter(server: OrthancServer) -> None:
     seen = check(server.get("/probe/multiprocessing"), server).json()
     assert seen["child"] != seen["parent"]
     assert "python" in seen["executable"].rsplit("/", 1)[-1]
+    # Forking Orthanc's threads is unsafe: the default start method is forkserver, as from 3.14 on.
+    assert (seen["default_method"], seen["values"]) == ("forkserver", [1, 2])
 
 
 # ---- Helpers ----------------------------------------------------------------
