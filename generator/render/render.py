@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator.atomic_files import write_texts
 from generator.paths import REPO_ROOT
 from generator.plan.plan import Plan
 from generator.render.view import RenderView, build_view
@@ -69,13 +70,4 @@ def render_view(view: RenderView) -> dict[str, str]:
 
 def render_plan(plan: Plan, output_dir: Path) -> list[Path]:
     """Write every output; files are written only after all rendered fine."""
-    texts = render_view(build_view(plan))
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in sorted(texts):
-        path = output_dir / name
-        tmp = path.with_name(name + ".tmp")
-        tmp.write_text(texts[name], encoding="utf-8", newline="\n")
-        tmp.replace(path)
-        written.append(path)
-    return written
+    return write_texts(render_view(build_view(plan)), output_dir)

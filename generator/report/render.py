@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from generator.atomic_files import write_texts
 from generator.report.chart import Chart, history_chart
 from generator.report.document import CoverageDocument, FunctionEntry, ItemChange, Status
 from generator.report.schema import dumps
@@ -124,18 +125,6 @@ def render(document: CoverageDocument) -> dict[str, str]:
     if view.chart is not None:
         texts[SVG_NAME] = env.get_template("history.svg.j2").render(chart=view.chart)
     return texts
-
-
-def write_texts(texts: dict[str, str], output_dir: Path) -> list[Path]:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in sorted(texts):
-        path = output_dir / name
-        tmp = path.with_name(name + ".tmp")
-        tmp.write_text(texts[name], encoding="utf-8", newline="\n")
-        tmp.replace(path)
-        written.append(path)
-    return written
 
 
 def write_report(document: CoverageDocument, output_dir: Path) -> list[Path]:

@@ -8,17 +8,14 @@ package; a test keeps it equal to what build_schema() derives.  Refresh it with
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import types
-import typing
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from generator.model.serialize import to_data
+from generator import typed_json
 from generator.report import document as document_module
 from generator.report.document import SCHEMA_VERSION, CoverageDocument
+from generator.typed_json import schema_of, to_data
 
 SCHEMA_PATH = Path(__file__).parent / "coverage.schema.json"
 
@@ -27,59 +24,9 @@ class DocumentError(Exception):
     """A coverage.json that cannot be used (unreadable, invalid, another schema version)."""
 
 
-def _hints(tp: type) -> dict[str, Any]:
-    return typing.get_type_hints(tp, vars(document_module))
-
-
-def _optional_arg(tp: Any) -> Any | None:
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(tp) if a is not type(None)]
-        return options[0]
-    return None
-
-
-def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
-    inner = _optional_arg(tp)
-    if inner is not None:
-        return {"anyOf": [_schema_of(inner, defs), {"type": "null"}]}
-    origin = typing.get_origin(tp)
-    if origin is list:
-        return {"type": "array", "items": _schema_of(typing.get_args(tp)[0], defs)}
-    if origin is dict:
-        return {"type": "object", "additionalProperties": _schema_of(typing.get_args(tp)[1], defs)}
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        defs.setdefault(tp.__name__, {
-            "description": (tp.__doc__ or tp.__name__).strip().splitlines()[0],
-            "enum": [member.value for member in tp],
-        })
-        return {"$ref": f"#/$defs/{tp.__name__}"}
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        name = tp.__name__
-        if name not in defs:
-            defs[name] = {}
-            hints = _hints(tp)
-            properties = {}
-            for f in dataclasses.fields(tp):
-                prop = _schema_of(hints[f.name], defs)
-                text = f.metadata.get("doc")
-                properties[f.name] = {"description": text, **prop} if text else prop
-            defs[name] = {
-                "type": "object",
-                "description": (tp.__doc__ or name).strip().splitlines()[0],
-                "properties": properties,
-                "required": sorted(f.name for f in dataclasses.fields(tp)),
-                "additionalProperties": False,
-            }
-        return {"$ref": f"#/$defs/{name}"}
-    simple = {str: "string", int: "integer", bool: "boolean", float: "number"}
-    if tp in simple:
-        return {"type": simple[tp]}
-    raise TypeError(f"no schema for {tp!r}")
-
-
 def build_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
-    root = _schema_of(CoverageDocument, defs)
+    root = schema_of(CoverageDocument, defs, vars(document_module))
     defs["CoverageDocument"]["properties"]["schema_version"] = {
         "description": "version of this format",
         "const": SCHEMA_VERSION,
@@ -104,32 +51,7 @@ def dumps(document: CoverageDocument) -> str:
 
 def validate(data: Any) -> list[str]:
     """Problems with a coverage document, one line each (empty when valid)."""
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
-        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        problems.append(f"{where}: {error.message}")
-    return problems
-
-
-def _build(tp: Any, data: Any) -> Any:
-    inner = _optional_arg(tp)
-    if inner is not None:
-        return None if data is None else _build(inner, data)
-    origin = typing.get_origin(tp)
-    if origin is list:
-        return [_build(typing.get_args(tp)[0], v) for v in data]
-    if origin is dict:
-        return {k: _build(typing.get_args(tp)[1], v) for k, v in data.items()}
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp)})
-    return data
+    return typed_json.validate(SCHEMA_PATH, data)
 
 
 def from_data(data: Any) -> CoverageDocument:
@@ -144,7 +66,7 @@ def from_data(data: Any) -> CoverageDocument:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise DocumentError(f"not a valid coverage document: {problems[0]}{more}")
     try:
-        result: CoverageDocument = _build(CoverageDocument, data)
+        result: CoverageDocument = typed_json.from_data(CoverageDocument, data, vars(document_module))
     except (KeyError, TypeError, ValueError) as error:
         raise DocumentError(f"not a valid coverage document: {error!r}") from None
     return result
