@@ -188,6 +188,16 @@ def test_move_create_exception_is_a_failure_for_the_peer(scp: ScpServer, tmp_pat
     assert "Error in the Python C-MOVE callback (create)" in log
 
 
+def test_move_get_size_exception_is_one_failed_suboperation(scp: ScpServer, tmp_path: Path) -> None:
+    result = dcmtk.movescu(scp.server.dicom_port, ["QueryRetrieveLevel=STUDY", "StudyInstanceUID=1.2.3.SIZE-RAISE"],
+                           scp.move_port, MOVE_AET, tmp_path)
+    assert dcmtk.suboperations(result.stdout, "Failed")[-1:] == [1], result.stdout
+    assert "One or more failures" in result.stdout, result.stdout  # 0xB000, not plain success
+    log = scp.server.wait_for_log("move-size-failure")
+    assert "Error in the Python C-MOVE callback (get_size)" in log
+    assert scp.seen()["move_calls"][-1] == ["free", 0]  # the driver is still freed
+
+
 def test_simple_move_callback_receives_the_request(simple_scp: ScpServer, tmp_path: Path) -> None:
     server = simple_scp.server
     study_uid, sop_uids = upload_study(server, "MOVE-SIMPLE", 2)

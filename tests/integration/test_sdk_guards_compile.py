@@ -10,7 +10,6 @@ Features newer than the host's Orthanc run in those runtimes: tests/runtimes/tes
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sysconfig
@@ -22,10 +21,11 @@ from generator.build.compile import RUNTIME_DIR, WARNING_FLAGS
 from generator.parse.header_parser import model_from_header
 from generator.plan.plan import build_plan
 from generator.render.render import render_plan
+from generator.sdk.errors import SdkError
+from generator.sdk.resolve import resolve_header
 
 pytestmark = pytest.mark.integration
 
-SHARED_HEADERS = Path(os.environ.get("ORTHANC_SDK_HEADERS", "/work/shared/sdk_headers"))
 # Custom entries (generator/plan/custom.yaml) whose prototype the rendered header must declare.
 EXPECTED = {
     "1.12.10": {"OrthancPyCustom_RegisterStorageArea3", "OrthancPyCustom_GetKeyValue",
@@ -63,9 +63,10 @@ def declared(rendered: Path) -> str:
 
 @pytest.mark.parametrize("version", sorted(EXPECTED))
 def test_runtime_compiles_against_release(version: str, tmp_path: Path) -> None:
-    header = SHARED_HEADERS / version / "OrthancCPlugin.h"
-    if not header.is_file():
-        pytest.skip(f"no {header} (set ORTHANC_SDK_HEADERS to the folder of SDK headers)")
+    try:
+        header = resolve_header(version).path  # verified; from the cache, $ORTHANC_SDK_HEADERS or upstream
+    except SdkError as error:
+        pytest.skip(f"no OrthancCPlugin.h of SDK {version}: {error}")
     rendered = render(header, version, tmp_path / "rendered")
     text = declared(rendered)
     assert {name for name in EXPECTED[version] if f"{name}(" not in text} == set()

@@ -128,6 +128,7 @@ def test_key_value_store(newer: Newer) -> None:
     assert seen["got"] == b"\x00two".hex() and seen["got_type"] == "bytes"
     assert seen["missing"] is None and seen["after_delete"] is None
     assert seen["iterated"] == [["a", "one"], ["b", "\x00two"], ["c", "three"]], seen
+    assert seen["next_results"] == [1, 1, 1, 0]  # Next(): 1 on a pair, 0 at the end
 
 
 def test_queues(newer: Newer) -> None:

@@ -109,10 +109,18 @@ class MoveDriver:
         self.size = len(self.pending)
 
 
+class BrokenSizeDriver:
+    @property
+    def size(self):
+        raise RuntimeError("move-size-failure")
+
+
 def create_move(**request):
     record("move_requests", request)
     if request["StudyInstanceUID"] == "1.2.3.RAISE":
         raise RuntimeError("move-create-failure")
+    if request["StudyInstanceUID"] == "1.2.3.SIZE-RAISE":
+        return BrokenSizeDriver()
     return MoveDriver(request)
 
 
@@ -128,7 +136,7 @@ def apply_move(driver):
 
 
 def free_move(driver):
-    record("move_calls", ["free", len(driver.pending)])
+    record("move_calls", ["free", len(getattr(driver, "pending", []))])
 
 
 def simple_move(**request):
