@@ -4,6 +4,7 @@
  */
 #include "runtime_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char g_moduleDoc[] =
@@ -138,7 +139,17 @@ int OrthancPyModule_RegisterBuiltin(void)
     }
   }
 
-  return PyImport_AppendInittab("orthanc", InitModule);
+  /* libpython keeps the name pointer for the life of the process, beyond
+   * this copy of the library, which /tools/reset unmaps: keep the name in
+   * memory of its own, allocated once per process and never freed. */
+  static const char name[] = "orthanc";
+  char* lasting = malloc(sizeof(name));
+  if (lasting == NULL)
+  {
+    return -1;
+  }
+  memcpy(lasting, name, sizeof(name));
+  return PyImport_AppendInittab(lasting, InitModule);
 }
 
 

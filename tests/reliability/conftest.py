@@ -9,7 +9,7 @@ Python 3.11), or taken from $ORTHANC_PYTHON_TEST_PLUGIN (the AddressSanitizer bu
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
@@ -103,7 +103,9 @@ def new_server(plugin: Path, script: str, workdir: Path, extra_config: dict[str,
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[Any]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, pytest.TestReport,
+                                                                                          pytest.TestReport]:
+    """Keeps each phase's report on the test item, for make_server to show logs on failure."""
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report

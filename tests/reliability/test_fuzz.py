@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.orthanc_server import OrthancServer
+from tests.orthanc_server import OrthancServer, Response
 from tests.reliability.conftest import BuiltPlugin, new_server
 from tests.reliability.fuzz_strategies import RECEIVERS, calls, output_call_lists, stub_signatures
 
@@ -46,11 +46,6 @@ SKIPPED = {
     "RegisterDictionaryTag": "changes DCMTK's global dictionary, safe only during start-up (no lock against "
                              "the HTTP threads) and it would change how every later call parses DICOM",
     "RegisterPrivateDictionaryTag": "same as RegisterDictionaryTag",
-    # Orthanc 1.10.1's own bug, pinned by test_command_line_argument_at_count (xfail until the wrapper
-    # guards it): the core checks `index + 1 > argc` instead of `>=`, so index == count reads argv's
-    # NULL terminator and throws std::logic_error through the C plugin, skipping the wrapper's GIL
-    # re-acquisition: the interpreter is corrupted and Orthanc crashes later.
-    "GetCommandLineArgument": "Orthanc 1.10.1 core bug at index == GetCommandLineArgumentsCount() (see above)",
 }
 # Callables whose integer arguments are sizes the SDK allocates: sizes stay small (and values that
 # cannot convert at all), see fuzz_strategies.SIZE_SAFE_INTS.
@@ -77,7 +72,11 @@ class Fuzzer:
         # A peer in the configuration so that GetPeers() returns an object (port 1: nothing is contacted).
         self.server = new_server(self.plugin.path, "fuzz_target.py", self.tmp_path_factory.mktemp("fuzz"),
                                  {"OrthancPeers": {"fuzz-peer": ["http://127.0.0.1:1/"]}})
-        self.server.start()
+        try:
+            self.server.start()
+        except BaseException:
+            self.server.stop()
+            raise
         # Objects kept beyond their callback ("stale_*" markers): a stored instance, a RestOutput.
         dicom = self.server.get("/fuzz/dicom").body
         assert self.server.post("/instances", dicom).status == 200, self.server.log_tail()
@@ -93,7 +92,7 @@ class Fuzzer:
         self.server.stop()
         self.start()
 
-    def post(self, path: str, body: dict[str, Any]) -> http.client.HTTPResponse | Any:
+    def post(self, path: str, body: dict[str, Any]) -> Response:
         assert self.server is not None
         text = json.dumps(body)
         try:
@@ -169,7 +168,7 @@ def failure_text(failure: BaseException) -> str:
     return str(failure)
 
 
-def report(failures: dict[str, str], fuzzer: Fuzzer) -> str:
+def report(failures: dict[str, str]) -> str:
     lines = [f"{len(failures)} callable(s) misbehaved (seed {SEED}):"]
     lines += [f"- {name}: {message}" for name, message in sorted(failures.items())]
     return "\n".join(lines)
@@ -196,7 +195,7 @@ def test_module_functions(fuzzer: Fuzzer, catalog: dict[str, Any], signatures: d
         fuzzed += 1
         if message:
             failures[name] = message
-    assert not failures, report(failures, fuzzer)
+    assert not failures, report(failures)
     assert fuzzed == len(set(catalog["functions"]) - set(SKIPPED))
 
 
@@ -208,7 +207,7 @@ def test_methods_of_live_objects(fuzzer: Fuzzer, catalog: dict[str, Any], signat
             message = run(calls("bound", name, signatures.get(name), receiver=receiver), fuzzer.call, EXAMPLES)
             if message:
                 failures[name] = message
-    assert not failures, report(failures, fuzzer)
+    assert not failures, report(failures)
 
 
 def test_unbound_methods_and_constructors(fuzzer: Fuzzer, catalog: dict[str, Any],
@@ -225,7 +224,7 @@ def test_unbound_methods_and_constructors(fuzzer: Fuzzer, catalog: dict[str, Any
             message = run(calls("unbound", name, signatures.get(name)), fuzzer.call, few)
             if message:
                 failures[name] = message
-    assert not failures, report(failures, fuzzer)
+    assert not failures, report(failures)
 
 
 def test_rest_output_call_sequences(fuzzer: Fuzzer, catalog: dict[str, Any], signatures: dict[str, Any]) -> None:
@@ -251,10 +250,10 @@ def test_every_skip_is_a_real_callable(catalog: dict[str, Any]) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason="Orthanc 1.10.1 throws a C++ exception through the plugin for "
-                   "GetCommandLineArgument(GetCommandLineArgumentsCount()); the wrapper does not guard it yet")
 def test_command_line_argument_at_count(make_server: Any) -> None:
-    """The core's off-by-one (see SKIPPED): the wrapper must refuse such indexes before Orthanc sees them."""
+    """Orthanc 1.10.1 checks `index + 1 > argc` instead of `>=`: index == count reads argv's NULL
+    terminator and throws a C++ exception through the plugin, which aborts Orthanc. The hand-written
+    wrapper refuses such indexes before Orthanc sees them."""
     server = make_server("fuzz_target.py")
     count = int(server.get_json("/fuzz/argc"))
     for index in (count, count + 1, 2**32 - 1):
