@@ -34,7 +34,7 @@ def _from_folder(folder: Path) -> list[Path]:
 
 
 def _build_current() -> list[Path]:
-    """Run the generator for this interpreter; return the plugin and stub it made."""
+    """Run the generator for this interpreter; return the plugin (and its core) and stub it made."""
     dist = Path(tempfile.mkdtemp(prefix="orthanc-python-wheel-"))
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path}
@@ -43,7 +43,12 @@ def _build_current() -> list[Path]:
     cells = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))["cells"]
     if len(cells) != 1:
         raise SystemExit(f"expected one built cell in {dist}, found {len(cells)}")
-    made = [dist / cells[0]["plugin"]["path"]]
+    plugin = dist / cells[0]["plugin"]["path"]
+    made = [plugin]
+    # A late-binding build (Linux, Python without a shared libpython) has its core beside the plugin.
+    core = plugin.with_name(f"{plugin.stem}-core{plugin.suffix}")
+    if core.is_file():
+        made.append(core)
     if cells[0].get("stub"):
         made.append(dist / cells[0]["stub"]["path"])
     return made

@@ -5,6 +5,11 @@ more .c files), the folder holding the SDK's OrthancCPlugin.h, and a target CPyt
 a name on PATH or a path).  Everything about that Python comes from the interpreter itself
 (python_info.py).  The result is deterministic: sources in a fixed order, no time stamps, build
 paths mapped away (-ffile-prefix-map), and no debug information.
+
+Late binding (`late_binding=True`, and automatically for a Python without a shared libpython, as
+in cibuildwheel's manylinux images) makes two files instead of one: the plugin Orthanc loads, a
+small loader without any Python dependency (runtime_loader/loader.c), which finds a libpython when
+Orthanc initializes it, and the core beside it, the usual plugin linked without libpython.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from generator.paths import REPO_ROOT
 from .python_info import PythonInfo, PythonInfoError, query_python
 
 RUNTIME_DIR = REPO_ROOT / "runtime"
+LOADER_DIR = REPO_ROOT / "runtime_loader"
 PLUGIN_VERSION = "0.1.0"
 
 # The project's rule for every C file: C11, all warnings, warnings are errors.
@@ -45,11 +51,26 @@ class CompileResult:
     cflags: tuple[str, ...]
     ldflags: tuple[str, ...]
     sha256: str
+    late_binding: bool = False
+    core_path: Path | None = None  # late binding: the core the loader (`path`) loads
 
 
 def plugin_filename(info: PythonInfo) -> str:
     """libOrthancPython-cp311.so: one binary per Python version can sit in one folder."""
     return f"libOrthancPython-{info.tag}.so"
+
+
+def core_filename(info: PythonInfo) -> str:
+    """libOrthancPython-cp311-core.so: the plugin itself when a late-binding loader loads it."""
+    return f"libOrthancPython-{info.tag}-core.so"
+
+
+def late_binding_soname(info: PythonInfo) -> str:
+    """The libpython the loader looks for: its recorded soname, or the usual one for its version
+    when the interpreter has none (a static build records libpython3.X.a)."""
+    if info.shared and ".so" in info.soname:
+        return info.soname
+    return f"libpython{info.ldversion}.so.1.0"
 
 
 def _c_string(text: str) -> str:
@@ -86,6 +107,11 @@ def python_cflags(info: PythonInfo) -> list[str]:
 def python_ldflags(info: PythonInfo) -> list[str]:
     """`pythonX.Y-config --embed --ldflags`, plus an rpath so Orthanc finds this libpython."""
     return [f"-L{info.libdir}", f"-lpython{info.ldversion}", *info.libs, f"-Wl,-rpath,{info.libdir}"]
+
+
+def late_binding_ldflags(info: PythonInfo) -> list[str]:
+    """The system libraries libpython needs, without libpython: the loader provides it."""
+    return [flag for flag in info.libs if flag.startswith("-l")]
 
 
 def plugin_sources(runtime_dir: Path, generated_dir: Path) -> list[Path]:
@@ -127,11 +153,14 @@ def plugin_flags(
     filename: str,
     plugin_version: str = PLUGIN_VERSION,
     extra_cflags: Sequence[str] = (),
+    late_binding: bool = False,
 ) -> PluginFlags:
     """The compile and link flags of a Linux plugin, from paths as the compiler will see them.
 
     Paths are plain strings because the compiler need not run here: a chroot build passes the
     paths inside the chroot, and the target Python's flags as its own pythonX.Y-config gave them.
+    `late_binding`: the core of a late-binding build, whose Python symbols stay undefined until
+    the loader has made a libpython's symbols global (which is why it needs no soname either).
     """
     prefix_maps = [
         f"-ffile-prefix-map={runtime_dir}=runtime",
@@ -139,10 +168,71 @@ def plugin_flags(
         f"-ffile-prefix-map={sdk_include_dir}=sdk",
     ]
     includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-isystem{sdk_include_dir}", *python_cflags]
-    defines = [f"-D{define}" for define in plugin_defines(plugin_version, soname=soname, interpreter=interpreter)]
+    defines = [f"-D{define}" for define in plugin_defines(plugin_version, soname=None if late_binding else soname,
+                                                         interpreter=interpreter)]
     cflags = (*WARNING_FLAGS, *CODE_FLAGS, *extra_cflags, *defines, *prefix_maps, *includes)
-    ldflags = ("-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", *python_ldflags)
+    undefined = () if late_binding else ("-Wl,--no-undefined",)
+    ldflags = ("-shared", f"-Wl,-soname,{filename}", *undefined, *python_ldflags)
     return PluginFlags(cflags=cflags, ldflags=ldflags)
+
+
+def loader_flags(
+    *,
+    loader_dir: str,
+    runtime_dir: str,
+    generated_dir: str,
+    sdk_include_dir: str,
+    python_version: str,
+    soname: str,
+    libdir: str,
+    core: str,
+    filename: str,
+    plugin_version: str = PLUGIN_VERSION,
+) -> PluginFlags:
+    """The flags of a late-binding loader: where it looks for libpython, and its core's name."""
+    defines = [
+        f"ORTHANC_PYTHON_PLUGIN_VERSION={_c_string(plugin_version)}",
+        f"ORTHANC_PY_PYTHON_VERSION={_c_string(python_version)}",
+        f"ORTHANC_PY_LIBPYTHON_SONAME={_c_string(soname)}",
+        f"ORTHANC_PY_LIBPYTHON_DIR={_c_string(libdir)}",
+        f"ORTHANC_PY_CORE_FILENAME={_c_string(core)}",
+    ]
+    prefix_maps = [
+        f"-ffile-prefix-map={loader_dir}=runtime_loader",
+        f"-ffile-prefix-map={runtime_dir}=runtime",
+        f"-ffile-prefix-map={generated_dir}=generated",
+        f"-ffile-prefix-map={sdk_include_dir}=sdk",
+    ]
+    includes = [f"-I{generated_dir}", f"-I{runtime_dir}", f"-isystem{sdk_include_dir}"]
+    cflags = (*WARNING_FLAGS, *CODE_FLAGS, *(f"-D{d}" for d in defines), *prefix_maps, *includes)
+    # -ldl: dlopen is in libdl before glibc 2.34 (manylinux2014 has 2.17).
+    ldflags = ("-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", "-ldl")
+    return PluginFlags(cflags=cflags, ldflags=ldflags)
+
+
+def loader_sources(loader_dir: Path, runtime_dir: Path) -> list[Path]:
+    """The loader and the runtime's Python-free JSON reader it shares."""
+    return [*sorted(loader_dir.glob("*.c")), runtime_dir / "json_mini.c"]
+
+
+def build_binary(cc: str, sources: Sequence[Path], cflags: Sequence[str], ldflags: Sequence[str],
+                  target: Path, jobs: int) -> None:
+    """Compile `sources` in parallel, link them into `target` (mode 755)."""
+    with tempfile.TemporaryDirectory(prefix="orthanc-python-build-") as scratch:
+        scratch_dir = Path(scratch)
+        objects = [scratch_dir / f"{index:03d}-{source.stem}.o" for index, source in enumerate(sources)]
+
+        def compile_one(pair: tuple[Path, Path]) -> None:
+            source, obj = pair
+            _run([cc, *cflags, "-c", str(source), "-o", str(obj)], f"compiling {source.name}")
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(compile_one, zip(sources, objects)))
+
+        linked = scratch_dir / target.name
+        _run([cc, *(str(o) for o in objects), "-o", str(linked), *ldflags], "linking")
+        shutil.copyfile(linked, target)
+        os.chmod(target, 0o755)
 
 
 def compile_plugin(
@@ -157,8 +247,13 @@ def compile_plugin(
     runtime_dir: Path = RUNTIME_DIR,
     plugin_version: str = PLUGIN_VERSION,
     jobs: int = 2,
+    late_binding: bool = False,
+    loader_dir: Path = LOADER_DIR,
 ) -> CompileResult:
-    """Build the plugin for `python` into the folder `output`; returns what was made."""
+    """Build the plugin for `python` into the folder `output`; returns what was made.
+
+    `late_binding` (forced for a Python without a shared libpython): the loader, as `path`, plus
+    its core, as `core_path` (see runtime_loader/loader.c)."""
     if not sys.platform.startswith("linux"):
         raise CompileError("compile_plugin builds Linux binaries; other systems use their own builders")
     try:
@@ -166,8 +261,7 @@ def compile_plugin(
     except PythonInfoError as error:
         raise CompileError(str(error)) from error
     if not info.shared:
-        raise CompileError(f"{info.executable} has no shared libpython (built without --enable-shared): "
-                           "an embedding plugin cannot link against it")
+        late_binding = True
     if not (sdk_include_dir / "OrthancCPlugin.h").is_file():
         raise CompileError(f"no OrthancCPlugin.h in {sdk_include_dir}")
 
@@ -182,34 +276,40 @@ def compile_plugin(
         generated_dir=str(generated_dir),
         sdk_include_dir=str(sdk_include_dir),
         python_cflags=python_cflags(info),
-        python_ldflags=python_ldflags(info),
+        python_ldflags=late_binding_ldflags(info) if late_binding else python_ldflags(info),
         soname=info.soname,
         interpreter=info.executable,
-        filename=filename,
+        filename=core_filename(info) if late_binding else filename,
         plugin_version=plugin_version,
         extra_cflags=extra_cflags,
+        late_binding=late_binding,
     )
     # extra_ldflags: e.g. -fsanitize=address, which the link needs as well as the compile.
     cflags, ldflags = flags.cflags, (*flags.ldflags, *extra_ldflags)
     compiler = _compiler_version(cc)
 
     output.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="orthanc-python-build-") as scratch:
-        scratch_dir = Path(scratch)
-        objects = [scratch_dir / f"{index:03d}-{source.stem}.o" for index, source in enumerate(sources)]
-
-        def compile_one(pair: tuple[Path, Path]) -> None:
-            source, target = pair
-            _run([cc, *cflags, "-c", str(source), "-o", str(target)], f"compiling {source.name}")
-
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            list(pool.map(compile_one, zip(sources, objects)))
-
-        linked = scratch_dir / filename
-        _run([cc, *(str(o) for o in objects), "-o", str(linked), *ldflags], "linking")
-        target = output / filename
-        shutil.copyfile(linked, target)
-        os.chmod(target, 0o755)
+    target = output / filename
+    core: Path | None = None
+    if late_binding:
+        core = output / core_filename(info)
+        build_binary(cc, sources, cflags, ldflags, core, jobs)
+        loader_dir = loader_dir.resolve()
+        loader = loader_flags(
+            loader_dir=str(loader_dir),
+            runtime_dir=str(runtime_dir),
+            generated_dir=str(generated_dir),
+            sdk_include_dir=str(sdk_include_dir),
+            python_version=f"{info.version_info[0]}.{info.version_info[1]}",
+            soname=late_binding_soname(info),
+            libdir=info.libdir,
+            core=core.name,
+            filename=filename,
+            plugin_version=plugin_version,
+        )
+        build_binary(cc, loader_sources(loader_dir, runtime_dir), loader.cflags, loader.ldflags, target, jobs)
+    else:
+        build_binary(cc, sources, cflags, ldflags, target, jobs)
 
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     return CompileResult(
@@ -220,4 +320,6 @@ def compile_plugin(
         cflags=tuple(cflags),
         ldflags=ldflags,
         sha256=digest,
+        late_binding=late_binding,
+        core_path=core,
     )

@@ -12,8 +12,12 @@ _SUFFIXES = (".so", ".dll", ".dylib")
 
 
 def plugin_path() -> Path:
-    """The plugin binary; FileNotFoundError if this installation has none (a broken wheel)."""
-    found = sorted(p for p in PLUGIN_DIR.glob("*") if p.suffix in _SUFFIXES) if PLUGIN_DIR.is_dir() else []
+    """The plugin binary; FileNotFoundError if this installation has none (a broken wheel).
+
+    A late-binding Linux build also carries libOrthancPython-cpXY-core.so, which the plugin loads
+    itself: Orthanc is given the plugin only."""
+    found = sorted(p for p in PLUGIN_DIR.glob("*") if p.suffix in _SUFFIXES and not p.stem.endswith("-core")
+                   ) if PLUGIN_DIR.is_dir() else []
     if len(found) != 1:
         raise FileNotFoundError(f"expected one plugin binary in {PLUGIN_DIR}, found {len(found)}")
     return found[0]
