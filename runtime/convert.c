@@ -3,6 +3,7 @@
  * callbacks and helpers.
  */
 #include "runtime_internal.h"
+#include "orthanc_convert.h"
 
 
 PyObject* OrthancPy_HttpMethodName(OrthancPluginHttpMethod method)
@@ -74,8 +75,8 @@ PyObject* OrthancPy_TupleFromStrings(uint32_t count, const char* const* values)
 
 PyObject* OrthancPy_BytesFromMemoryBuffer(OrthancPluginMemoryBuffer* buffer)
 {
-  PyObject* result = PyBytes_FromStringAndSize(buffer->data != NULL ? (const char*) buffer->data : "",
-                                               (Py_ssize_t) buffer->size);
+  /* Shares the size check of the generated wrappers (32-bit platforms). */
+  PyObject* result = OrthancPy_BytesFromSdk(buffer->data, buffer->size);
   if (buffer->data != NULL)
   {
     OrthancPluginContext* context = OrthancPy_GetContext();
