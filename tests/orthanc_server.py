@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -35,11 +36,37 @@ def default_binary() -> str:
     return os.environ.get("ORTHANC_BINARY", DEFAULT_BINARY)
 
 
+# Ports handed out by free_port in this process, so that two calls never give the same one.
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_range() -> range:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
 def free_port() -> int:
-    """A TCP port free on every interface (Orthanc binds all of them)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("0.0.0.0", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port free on every interface (Orthanc binds all of them), for a listener started later.
+
+    The port is taken outside the kernel's ephemeral range: a port from that range (what binding
+    port 0 returns) can be handed to any outgoing connection in the meantime, the harness's own
+    HTTP requests included, and a listener started later then fails with "Address already in use".
+    """
+    ephemeral = _ephemeral_range()
+    candidates = [port for port in range(20000, 32768) if port not in ephemeral and port not in _HANDED_OUT]
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for port in rng.sample(candidates, min(len(candidates), 200)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise OrthancError("no free TCP port between 20000 and 32767 outside the ephemeral range")
 
 
 class OrthancError(AssertionError):
