@@ -145,27 +145,48 @@ def nested(output, uri, **kwargs):
     answer_json(output, {"inner": inner})
 
 
+# Set while /probe/gil-during-sdk waits inside orthanc.HttpGet.
+INSIDE_SDK_CALL = threading.Event()
+
+
+@rest("/probe/pong")
+def pong(output, uri, **kwargs):
+    answer_json(output, {"caller_inside_sdk_call": INSIDE_SDK_CALL.is_set(),
+                         "thread": threading.get_native_id()})
+
+
 @rest("/probe/gil-during-sdk")
 def gil_during_sdk(output, uri, **kwargs):
-    # A Python thread counts while this thread waits in an SDK call that takes >= 0.1 s: it can
-    # only count if the GIL was released around the SDK call.
-    stop = threading.Event()
-    ticks = []
+    # HttpGet makes Orthanc call itself: /probe/pong then runs Python on another Orthanc thread
+    # while this thread is still inside the SDK call.  That can only happen if the wrapper released
+    # the GIL around the call; holding it, the two threads would wait for each other until
+    # Orthanc's HTTP client gives up.
+    port = json.loads(orthanc.GetConfiguration())["HttpPort"]
+    INSIDE_SDK_CALL.set()
+    try:
+        answer = orthanc.HttpGet(f"http://127.0.0.1:{port}/probe/pong", "", "")
+    except orthanc.OrthancException as error:
+        answer = json.dumps({"error": str(error)}).encode()
+    finally:
+        INSIDE_SDK_CALL.clear()
+    answer_json(output, {"pong": json.loads(answer), "caller_thread": threading.get_native_id()})
 
-    def count():
-        while not stop.is_set():
-            ticks.append(1)
-            time.sleep(0.001)
 
-    counter = threading.Thread(target=count)
-    counter.start()
-    time.sleep(0.01)
-    before = len(ticks)
-    orthanc.RestApiGetAfterPlugins("/probe/sleep")
-    during = len(ticks) - before
-    stop.set()
-    counter.join()
-    answer_json(output, {"ticks_during_sdk_call": during})
+# Parties of /probe/rendezvous: each request waits until all of them are in Python at once.
+RENDEZVOUS_PARTIES = 8
+RENDEZVOUS = threading.Barrier(RENDEZVOUS_PARTIES)
+
+
+@rest("/probe/rendezvous")
+def rendezvous(output, uri, **kwargs):
+    # Met only if RENDEZVOUS_PARTIES callbacks run at the same time; serialised callbacks would
+    # wait here one by one until the timeout breaks the barrier.
+    try:
+        RENDEZVOUS.wait(timeout=30)
+        met = True
+    except threading.BrokenBarrierError:
+        met = False
+    answer_json(output, {"met": met})
 
 
 @rest("/probe/print")
