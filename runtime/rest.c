@@ -7,6 +7,12 @@
  * picks the route: no second matching in Python that could disagree with
  * it. Routes use the "NoLock" registration where the SDK has it, so
  * requests run concurrently.
+ *
+ * Routes past the table share one more entry point, which finds its route
+ * again by matching the URL with Python's `re` in registration order (the
+ * order in which Orthanc tries routes too). Scripts written for plugins
+ * without a route limit keep working; only those routes depend on the two
+ * regular-expression dialects agreeing.
  */
 #include "runtime_internal.h"
 
@@ -15,6 +21,11 @@
 /* Callables by route number, strong references, GIL-protected. */
 static PyObject* g_routes[ORTHANC_PY_MAX_ROUTES];
 static int g_routeCount = 0;
+
+/* Routes past the table: list of (compiled pattern, callable) tuples, owned, GIL-protected. */
+static PyObject* g_overflowRoutes = NULL;
+
+#define ORTHANC_PY_OVERFLOW_ROUTE (-1)
 
 #if ORTHANC_PY_HAS_OrthancPluginRegisterRestCallback
 
@@ -80,20 +91,64 @@ static PyObject* BuildKeywords(const OrthancPluginHttpRequest* request)
 }
 
 
+/* GIL held. New reference to the callable of the first route past the table whose pattern
+ * matches the whole URL, or NULL (an error is logged if matching itself failed). */
+static PyObject* FindOverflowRoute(PyObject* uri)
+{
+  Py_ssize_t count = (g_overflowRoutes != NULL) ? PyList_GET_SIZE(g_overflowRoutes) : 0;
+  for (Py_ssize_t i = 0; i < count; i++)
+  {
+    PyObject* entry = PyList_GET_ITEM(g_overflowRoutes, i);  /* borrowed */
+    PyObject* match = PyObject_CallMethod(PyTuple_GET_ITEM(entry, 0), "fullmatch", "O", uri);
+    if (match == NULL)
+    {
+      OrthancPy_LogPythonError("Error while matching a REST route");
+      return NULL;
+    }
+    int matched = (match != Py_None);
+    Py_DECREF(match);
+    if (matched)
+    {
+      PyObject* callback = PyTuple_GET_ITEM(entry, 1);
+      Py_INCREF(callback);
+      return callback;
+    }
+  }
+  OrthancPy_LogHoldingGil(ORTHANC_PY_LOG_ERROR,
+                          "Orthanc routed a request to a Python REST route that Python's re module does not match");
+  return NULL;
+}
+
+
 /* GIL held. */
 static OrthancPyStatus RestBody(void* payload)
 {
   const RestCall* call = payload;
 
-  PyObject* callback = (call->route < g_routeCount) ? g_routes[call->route] : NULL;
+  PyObject* uri = OrthancPy_StringFromSdk(call->url);
+  if (uri == NULL)
+  {
+    OrthancPy_LogPythonError("Error in the Python REST callback");
+    return ORTHANC_PY_ERROR_PLUGIN;
+  }
+
+  PyObject* callback = NULL;  /* owned */
+  if (call->route == ORTHANC_PY_OVERFLOW_ROUTE)
+  {
+    callback = FindOverflowRoute(uri);
+  }
+  else if (call->route < g_routeCount && g_routes[call->route] != NULL)
+  {
+    callback = g_routes[call->route];
+    Py_INCREF(callback);
+  }
   if (callback == NULL)
   {
+    Py_DECREF(uri);
     return ORTHANC_PY_ERROR_UNKNOWN_RESOURCE;
   }
-  Py_INCREF(callback);
 
   PyObject* output = OrthancPy_WrapObject(ORTHANC_PY_CLASS_RestOutput, call->output, 0);
-  PyObject* uri = (output != NULL) ? OrthancPy_StringFromSdk(call->url) : NULL;
   PyObject* args = (uri != NULL) ? PyTuple_Pack(2, output, uri) : NULL;
   PyObject* kwargs = (args != NULL) ? BuildKeywords(call->request) : NULL;
   PyObject* result = (kwargs != NULL) ? PyObject_Call(callback, args, kwargs) : NULL;
@@ -105,11 +160,14 @@ static OrthancPyStatus RestBody(void* payload)
     code = ORTHANC_PY_ERROR_PLUGIN;
   }
 
-  OrthancPy_Invalidate(output);
+  if (output != NULL)
+  {
+    OrthancPy_Invalidate(output);
+  }
   Py_XDECREF(result);
   Py_XDECREF(kwargs);
   Py_XDECREF(args);
-  Py_XDECREF(uri);
+  Py_DECREF(uri);
   Py_XDECREF(output);
   Py_DECREF(callback);
   return code;
@@ -148,6 +206,12 @@ ORTHANC_PY_ROUTES_64(1)
 ORTHANC_PY_ROUTES_64(2)
 ORTHANC_PY_ROUTES_64(3)
 
+static OrthancPyStatus Route_Overflow(OrthancPluginRestOutput* output, const char* url,
+                                      const OrthancPluginHttpRequest* request)
+{
+  return HandleRoute(ORTHANC_PY_OVERFLOW_ROUTE, output, url, request);
+}
+
 #define ORTHANC_PY_ENTRY(a, b, c, d) Route_##a##b##c##d,
 #define ORTHANC_PY_ENTRIES_4(a, b, c) \
   ORTHANC_PY_ENTRY(a, b, c, 0) ORTHANC_PY_ENTRY(a, b, c, 1) ORTHANC_PY_ENTRY(a, b, c, 2) ORTHANC_PY_ENTRY(a, b, c, 3)
@@ -164,6 +228,42 @@ static const OrthancPluginRestCallback g_entryPoints[ORTHANC_PY_MAX_ROUTES] = {
 };
 
 
+/* GIL held. Appends (re.compile(regex), callback) to the routes past the table. */
+static int AddOverflowRoute(const char* regex, PyObject* callback)
+{
+  if (g_overflowRoutes == NULL && (g_overflowRoutes = PyList_New(0)) == NULL)
+  {
+    return -1;
+  }
+  PyObject* re = PyImport_ImportModule("re");
+  PyObject* pattern = (re != NULL) ? PyObject_CallMethod(re, "compile", "s", regex) : NULL;
+  Py_XDECREF(re);
+  if (pattern == NULL)
+  {
+    /* Orthanc would accept the route, but this one could never be found again. */
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject* reason = PyErr_GetRaisedException();
+#else
+    PyObject* type = NULL;
+    PyObject* reason = NULL;
+    PyObject* traceback = NULL;
+    PyErr_Fetch(&type, &reason, &traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+#endif
+    PyErr_Format(PyExc_ValueError, "REST routes past the first %d are matched with Python's re module, "
+                 "which cannot compile %s: %S", ORTHANC_PY_MAX_ROUTES, regex, reason != NULL ? reason : Py_None);
+    Py_XDECREF(reason);
+    return -1;
+  }
+  PyObject* entry = PyTuple_Pack(2, pattern, callback);
+  Py_DECREF(pattern);
+  int status = (entry != NULL) ? PyList_Append(g_overflowRoutes, entry) : -1;
+  Py_XDECREF(entry);
+  return status;
+}
+
+
 PyObject* OrthancPyCustom_RegisterRestCallback(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
@@ -176,24 +276,31 @@ PyObject* OrthancPyCustom_RegisterRestCallback(PyObject* self, PyObject* args, P
     return NULL;
   }
 
-  if (g_routeCount == ORTHANC_PY_MAX_ROUTES)
+  OrthancPluginRestCallback entryPoint;
+  if (g_routeCount < ORTHANC_PY_MAX_ROUTES)
   {
-    PyErr_Format(PyExc_RuntimeError, "at most %d REST routes can be registered", ORTHANC_PY_MAX_ROUTES);
+    int route = g_routeCount++;
+    Py_INCREF(callback);
+    g_routes[route] = callback;
+    entryPoint = g_entryPoints[route];
+  }
+  else if (AddOverflowRoute(regex, callback) < 0)
+  {
     return NULL;
   }
-
-  int route = g_routeCount++;
-  Py_INCREF(callback);
-  g_routes[route] = callback;
+  else
+  {
+    entryPoint = Route_Overflow;
+  }
 
   /* `regex` points into the str held by `args`, alive during the call. */
   OrthancPluginContext* context = OrthancPy_GetContext();
   Py_BEGIN_ALLOW_THREADS
 #if ORTHANC_PY_HAS_OrthancPluginRegisterRestCallbackNoLock
-  OrthancPluginRegisterRestCallbackNoLock(context, regex, g_entryPoints[route]);
+  OrthancPluginRegisterRestCallbackNoLock(context, regex, entryPoint);
 #else
   /* Before SDK 0.9.4, Orthanc serialises the requests of every route. */
-  OrthancPluginRegisterRestCallback(context, regex, g_entryPoints[route]);
+  OrthancPluginRegisterRestCallback(context, regex, entryPoint);
 #endif
   Py_END_ALLOW_THREADS
 
@@ -210,4 +317,5 @@ void OrthancPyRest_Clear(void)
     Py_CLEAR(g_routes[i]);
   }
   g_routeCount = 0;
+  Py_CLEAR(g_overflowRoutes);
 }

@@ -105,6 +105,26 @@ def test_several_routes_with_their_own_groups(server: OrthancServer) -> None:
     assert check(server.get("/probe/pair/ABC/123"), server, 404)
 
 
+@pytest.mark.parametrize("number", [0, 200, 255, 256, 257, 299])
+def test_more_routes_than_the_entry_point_table(server: OrthancServer, number: int) -> None:
+    # The script registers 28 routes, then 300 numbered ones: numbers from 228 on are past the
+    # table of 256 entry points and share one, which finds the route again with Python's re.
+    answer = check(server.get(f"/probe/many/{number}/abc"), server).json()
+    assert answer == {"route": number, "uri": f"/probe/many/{number}/abc", "groups": ["abc"]}
+    check(server.get(f"/probe/many/{number}/ABC"), server, 404)
+
+
+def test_first_registered_route_wins_past_the_table(server: OrthancServer) -> None:
+    answer = check(server.get("/probe/many/order/x"), server).json()
+    assert answer["route"] == "first" and answer["groups"] == ["x"]
+
+
+def test_route_past_the_table_that_python_cannot_compile_is_refused(server: OrthancServer) -> None:
+    refused = check(server.get("/probe/many-bad-route"), server).json()
+    assert refused["type"] == "ValueError"
+    assert "/probe/many/bad/(" in refused["message"] and "first 256" in refused["message"]
+
+
 def test_module_exposes_enums_and_exception(server: OrthancServer) -> None:
     seen = check(server.get("/probe/enums"), server).json()
     assert seen == {"NEW_STUDY": 6, "INSTANCE": 3, "exception": "OrthancException", "exception_module": "orthanc"}

@@ -363,3 +363,29 @@ orthanc.ExtendOrthancExplorer("window.probeFirst = 1;")
 orthanc.ExtendOrthancExplorer("window.probeSecond = 2;")
 
 print("runtime_probe loaded", LOAD_TOKEN)
+
+
+# ---- More routes than the plugin's table of entry points (256) --------------
+# 300 numbered routes, then two overlapping ones to check that the first registered wins, then
+# one that Python's re cannot compile.  Their numbers continue those registered above.
+
+def numbered(number):
+    def answer(output, uri, **kwargs):
+        answer_json(output, {"route": number, "uri": uri, "groups": list(kwargs["groups"])})
+    return answer
+
+
+for n in range(300):
+    orthanc.RegisterRestCallback(f"/probe/many/{n}/([a-z]*)", numbered(n))
+orthanc.RegisterRestCallback("/probe/many/order/(.*)", numbered("first"))
+orthanc.RegisterRestCallback("/probe/many/order/x", numbered("second"))
+try:
+    orthanc.RegisterRestCallback("/probe/many/bad/(", numbered("bad"))
+    MANY_BAD_ROUTE = None
+except Exception as error:
+    MANY_BAD_ROUTE = {"type": type(error).__name__, "message": str(error)}
+
+
+@rest("/probe/many-bad-route")
+def many_bad_route(output, uri, **kwargs):
+    answer_json(output, MANY_BAD_ROUTE)
