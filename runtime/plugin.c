@@ -119,6 +119,8 @@ static void Shutdown(void)
   OrthancPyDicomMove_Clear();
   OrthancPyReceivedInstance_Clear();
   OrthancPyCStoreFilter_Clear();
+  OrthancPyDicomInstanceFilter_Clear();
+  OrthancPyMetrics_Clear();
   OrthancPyStorageCommitment_Clear();
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();

@@ -164,7 +164,7 @@ void OrthancPyChanges_Stop(void);
 
 
 /* ---- storage_area.c / dicom_*.c / received_instance.c / cstore_filter.c /
- *      storage_commitment.c -------------------------------------------- */
+ *      dicom_instance_filter.c / metrics.c / storage_commitment.c --------- */
 
 /* GIL held, at shutdown: forget the Python callbacks (the C callbacks stay
  * registered with Orthanc until it unloads the plugin, and find none). */
@@ -173,6 +173,8 @@ void OrthancPyDicomFind_Clear(void);
 void OrthancPyDicomMove_Clear(void);
 void OrthancPyReceivedInstance_Clear(void);
 void OrthancPyCStoreFilter_Clear(void);
+void OrthancPyDicomInstanceFilter_Clear(void);
+void OrthancPyMetrics_Clear(void);
 void OrthancPyStorageCommitment_Clear(void);
 
 

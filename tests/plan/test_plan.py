@@ -38,7 +38,8 @@ def test_known_decisions(model_of):
     assert plan.get("OrthancPluginRegisterWorklistCallback").custom == ["RegisterWorklistCallback"]
     # One SDK registration behind two Python forms (one callback, or create/get_size/apply/free).
     assert plan.get("OrthancPluginRegisterMoveCallback").custom == ["RegisterMoveCallback", "RegisterMoveCallback2"]
-    assert plan.get("OrthancPluginCallRestApi").reason == "array"
+    assert plan.get("OrthancPluginHttpClient").reason == "array"
+    assert plan.get("OrthancPluginCallRestApi").custom == ["CallRestApi"]
 
 
 def test_custom_entries_need_their_sdk_functions(model_of):

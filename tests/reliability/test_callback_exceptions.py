@@ -30,6 +30,8 @@ COVERED = {
     "RegisterIncomingHttpRequestFilter": ("main", "filter", "filter_raises"),
     "RegisterReceivedInstanceCallback": ("main", "received", "received_raises"),
     "RegisterIncomingCStoreInstanceFilter": ("main", "cstore", "cstore_filter_raises"),
+    "RegisterIncomingDicomInstanceFilter": ("main", "dicom-filter", "dicom_filter_raises"),
+    "RegisterRefreshMetricsCallback": ("main", "metrics", "metrics_raises"),
     "RegisterFindCallback": ("main", "find", "find_raises"),
     "RegisterWorklistCallback": ("main", "worklist", "worklist_raises"),
     "RegisterMoveCallback": ("main", "move", "move_raises"),
@@ -105,6 +107,10 @@ def test_main_group(make_server: MakeServer, tmp_path: Path) -> None:
         assert server.post("/instances", dicom_of(server, f"RAISING{round_number}")).status == 200
         # A raising received-instance callback makes the reception fail.
         assert server.post("/instances", dicom_of(server, f"RAISE-RECEIVED{round_number}")).status != 200
+        # A raising DICOM instance filter refuses the instance; a raising metrics callback does not
+        # stop the metrics from being served.
+        assert server.post("/instances", dicom_of(server, f"RAISE-DICOMFILTER{round_number}")).status == 500
+        assert server.get("/tools/metrics-prometheus").status == 200
         file = tmp_path / f"cstore{round_number}.dcm"
         file.write_bytes(dicom_of(server, f"RAISE-CSTORE{round_number}"))
         dcmtk.storescu(server.dicom_port, [file])

@@ -52,6 +52,7 @@ def check_every_callback_fires(server: OrthancServer, round_number: int, scratch
     wait_state(server, lambda s: any(c[0] == CHANGE_ORTHANC_STARTED for c in s["changes"]),
                "the ORTHANC_STARTED change")
     assert server.get("/reset20/refused").status == 403
+    assert server.get("/tools/metrics-prometheus").status == 200
 
     dicom = dicom_of(server, f"RESET20-{round_number}")
     upload = server.post("/instances", dicom)
@@ -82,7 +83,8 @@ def check_every_callback_fires(server: OrthancServer, round_number: int, scratch
     state = wait_state(server, lambda s: s["storage"]["remove"] >= 1, "the storage-area remove")
 
     # One upload over REST and one over C-STORE in this interpreter's life.
-    assert state["received"] == 2 and state["storage"]["create"] == 2
+    assert state["received"] == 2 and state["storage"]["create"] == 2 and state["dicom_filter"] == 2
+    assert state["metrics"] == 1
     assert (state["filtered"], state["cstore"], state["find"], state["worklist"], state["move"]) == (1, 1, 1, 1, 1)
     assert state["commitment"] == 1 and state["lookup"] == 1
     assert state["storage"]["read"] >= 1

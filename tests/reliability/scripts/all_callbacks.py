@@ -16,7 +16,8 @@ import orthanc
 TOKEN = uuid.uuid4().hex  # new in every interpreter: shows that the script ran again
 LOCK = threading.Lock()
 STATE = {"token": TOKEN, "changes": [], "stored": [], "filtered": 0, "received": 0, "cstore": 0, "find": 0,
-         "worklist": 0, "move": 0, "commitment": 0, "lookup": 0, "storage": {"create": 0, "read": 0, "remove": 0}}
+         "worklist": 0, "move": 0, "commitment": 0, "lookup": 0, "dicom_filter": 0, "metrics": 0,
+         "storage": {"create": 0, "read": 0, "remove": 0}}
 FOLDER = os.environ["RESET20_STORAGE"]
 
 
@@ -66,6 +67,15 @@ def on_received(data, origin):
 def cstore_filter(instance):
     count("cstore")
     return 0
+
+
+def dicom_filter(instance):
+    count("dicom_filter")
+    return True
+
+
+def refresh_metrics():
+    count("metrics")
 
 
 def on_find(answers, query, issuer_aet, called_aet):
@@ -119,6 +129,8 @@ orthanc.RegisterOnStoredInstanceCallback(on_stored)
 orthanc.RegisterIncomingHttpRequestFilter(http_filter)
 orthanc.RegisterReceivedInstanceCallback(on_received)
 orthanc.RegisterIncomingCStoreInstanceFilter(cstore_filter)
+orthanc.RegisterIncomingDicomInstanceFilter(dicom_filter)
+orthanc.RegisterRefreshMetricsCallback(refresh_metrics)
 orthanc.RegisterFindCallback(on_find)
 orthanc.RegisterWorklistCallback(on_worklist)
 orthanc.RegisterMoveCallback(on_move)

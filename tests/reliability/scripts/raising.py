@@ -53,6 +53,16 @@ def cstore_filter_raises(instance):
     return 0
 
 
+def dicom_filter_raises(instance):
+    if b"RAISE-DICOMFILTER" in instance.GetInstanceData():
+        boom("dicom-filter")
+    return True
+
+
+def metrics_raises():
+    boom("metrics")
+
+
 def find_raises(answers, query, issuer_aet, called_aet):
     boom("find")
 
@@ -124,6 +134,8 @@ if GROUP == "main":
     orthanc.RegisterIncomingHttpRequestFilter(filter_raises)
     orthanc.RegisterReceivedInstanceCallback(received_raises)
     orthanc.RegisterIncomingCStoreInstanceFilter(cstore_filter_raises)
+    orthanc.RegisterIncomingDicomInstanceFilter(dicom_filter_raises)
+    orthanc.RegisterRefreshMetricsCallback(metrics_raises)
     orthanc.RegisterFindCallback(find_raises)
     orthanc.RegisterWorklistCallback(worklist_raises)
     orthanc.RegisterMoveCallback(move_raises)

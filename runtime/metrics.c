@@ -1,0 +1,84 @@
+/*
+ * orthanc.RegisterRefreshMetricsCallback(cb): cb() runs each time Orthanc
+ * refreshes its metrics (GET /tools/metrics-prometheus), so that it can
+ * publish values with orthanc.SetMetricsValue.
+ *
+ * Several callbacks may be registered; they run in registration order. An
+ * exception is logged with its traceback and the next callback still runs:
+ * the SDK's callback returns nothing, so there is no error to report.
+ */
+#include "runtime_internal.h"
+
+static PyObject* g_callbacks = NULL;   /* list, GIL-protected */
+
+#if ORTHANC_PY_HAS_OrthancPluginRegisterRefreshMetricsCallback
+
+/* GIL held. */
+static OrthancPyStatus RefreshBody(void* payload)
+{
+  (void) payload;
+  PyObject* callbacks = (g_callbacks != NULL) ? PySequence_Tuple(g_callbacks) : PyTuple_New(0);
+  if (callbacks == NULL)
+  {
+    OrthancPy_LogPythonError("Error while refreshing the Python metrics");
+    return ORTHANC_PY_SUCCESS;
+  }
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(callbacks); i++)
+  {
+    PyObject* result = PyObject_CallObject(PyTuple_GET_ITEM(callbacks, i), NULL);
+    if (result == NULL)
+    {
+      OrthancPy_LogPythonError("Error in the Python metrics callback");
+    }
+    Py_XDECREF(result);
+  }
+  Py_DECREF(callbacks);
+  return ORTHANC_PY_SUCCESS;
+}
+
+
+static void RefreshMetrics(void)
+{
+  (void) OrthancPy_RunCallback(RefreshBody, NULL);
+}
+
+
+PyObject* OrthancPyCustom_RegisterRefreshMetricsCallback(PyObject* self, PyObject* args, PyObject* kwargs)
+{
+  (void) self;
+  static char* keywords[] = { "callback", NULL };
+  PyObject* callback = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterRefreshMetricsCallback", keywords, &callback) ||
+      OrthancPy_CheckCallable(callback, "callback") < 0)
+  {
+    return NULL;
+  }
+
+  if (g_callbacks == NULL)
+  {
+    PyObject* callbacks = PyList_New(0);
+    if (callbacks == NULL)
+    {
+      return NULL;
+    }
+    OrthancPluginContext* context = OrthancPy_GetContext();
+    Py_BEGIN_ALLOW_THREADS
+    OrthancPluginRegisterRefreshMetricsCallback(context, RefreshMetrics);
+    Py_END_ALLOW_THREADS
+    g_callbacks = callbacks;
+  }
+
+  if (PyList_Append(g_callbacks, callback) < 0)
+  {
+    return NULL;
+  }
+  Py_RETURN_NONE;
+}
+
+#endif
+
+
+void OrthancPyMetrics_Clear(void)
+{
+  Py_CLEAR(g_callbacks);
+}
