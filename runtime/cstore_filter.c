@@ -86,43 +86,16 @@ static int32_t FilterCStore(uint16_t* dimseStatus, const OrthancPluginDicomInsta
 }
 
 
+static OrthancPyStatus RegisterWithOrthanc(OrthancPluginContext* context)
+{
+  return OrthancPluginRegisterIncomingCStoreInstanceFilter(context, FilterCStore);
+}
+
+
 PyObject* OrthancPyCustom_RegisterIncomingCStoreInstanceFilter(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
-  static char* keywords[] = { "callback", NULL };
-  PyObject* callback = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterIncomingCStoreInstanceFilter", keywords, &callback) ||
-      OrthancPy_CheckCallable(callback, "callback") < 0)
-  {
-    return NULL;
-  }
-
-  if (g_filters == NULL)
-  {
-    PyObject* filters = PyList_New(0);
-    if (filters == NULL)
-    {
-      return NULL;
-    }
-
-    OrthancPluginContext* context = OrthancPy_GetContext();
-    OrthancPyStatus code;
-    Py_BEGIN_ALLOW_THREADS
-    code = OrthancPluginRegisterIncomingCStoreInstanceFilter(context, FilterCStore);
-    Py_END_ALLOW_THREADS
-    if (code != ORTHANC_PY_SUCCESS)
-    {
-      Py_DECREF(filters);
-      return OrthancPy_SetStatusError(code);
-    }
-    g_filters = filters;
-  }
-
-  if (PyList_Append(g_filters, callback) < 0)
-  {
-    return NULL;
-  }
-  Py_RETURN_NONE;
+  return OrthancPy_AddListedCallback(args, kwargs, "O:RegisterIncomingCStoreInstanceFilter", &g_filters, RegisterWithOrthanc);
 }
 
 #endif

@@ -82,43 +82,16 @@ static int32_t FilterInstance(const OrthancPluginDicomInstance* instance)
 }
 
 
+static OrthancPyStatus RegisterWithOrthanc(OrthancPluginContext* context)
+{
+  return OrthancPluginRegisterIncomingDicomInstanceFilter(context, FilterInstance);
+}
+
+
 PyObject* OrthancPyCustom_RegisterIncomingDicomInstanceFilter(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
-  static char* keywords[] = { "callback", NULL };
-  PyObject* callback = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterIncomingDicomInstanceFilter", keywords, &callback) ||
-      OrthancPy_CheckCallable(callback, "callback") < 0)
-  {
-    return NULL;
-  }
-
-  if (g_filters == NULL)
-  {
-    PyObject* filters = PyList_New(0);
-    if (filters == NULL)
-    {
-      return NULL;
-    }
-
-    OrthancPluginContext* context = OrthancPy_GetContext();
-    OrthancPyStatus code;
-    Py_BEGIN_ALLOW_THREADS
-    code = OrthancPluginRegisterIncomingDicomInstanceFilter(context, FilterInstance);
-    Py_END_ALLOW_THREADS
-    if (code != ORTHANC_PY_SUCCESS)
-    {
-      Py_DECREF(filters);
-      return OrthancPy_SetStatusError(code);
-    }
-    g_filters = filters;
-  }
-
-  if (PyList_Append(g_filters, callback) < 0)
-  {
-    return NULL;
-  }
-  Py_RETURN_NONE;
+  return OrthancPy_AddListedCallback(args, kwargs, "O:RegisterIncomingDicomInstanceFilter", &g_filters, RegisterWithOrthanc);
 }
 
 #endif

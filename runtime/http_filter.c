@@ -116,36 +116,17 @@ static int32_t FilterHttpRequest(OrthancPluginHttpMethod method,
 }
 
 
+static OrthancPyStatus RegisterWithOrthanc(OrthancPluginContext* context)
+{
+  OrthancPluginRegisterIncomingHttpRequestFilter2(context, FilterHttpRequest);
+  return ORTHANC_PY_SUCCESS;
+}
+
+
 PyObject* OrthancPyCustom_RegisterIncomingHttpRequestFilter(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
-  static char* keywords[] = { "callback", NULL };
-  PyObject* callback = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterIncomingHttpRequestFilter", keywords, &callback) ||
-      OrthancPy_CheckCallable(callback, "callback") < 0)
-  {
-    return NULL;
-  }
-
-  if (g_filters == NULL)
-  {
-    g_filters = PyList_New(0);
-    if (g_filters == NULL)
-    {
-      return NULL;
-    }
-
-    OrthancPluginContext* context = OrthancPy_GetContext();
-    Py_BEGIN_ALLOW_THREADS
-    OrthancPluginRegisterIncomingHttpRequestFilter2(context, FilterHttpRequest);
-    Py_END_ALLOW_THREADS
-  }
-
-  if (PyList_Append(g_filters, callback) < 0)
-  {
-    return NULL;
-  }
-  Py_RETURN_NONE;
+  return OrthancPy_AddListedCallback(args, kwargs, "O:RegisterIncomingHttpRequestFilter", &g_filters, RegisterWithOrthanc);
 }
 
 #endif  /* ORTHANC_PY_HAS_OrthancPluginRegisterIncomingHttpRequestFilter2 */

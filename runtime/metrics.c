@@ -43,36 +43,17 @@ static void RefreshMetrics(void)
 }
 
 
+static OrthancPyStatus RegisterWithOrthanc(OrthancPluginContext* context)
+{
+  OrthancPluginRegisterRefreshMetricsCallback(context, RefreshMetrics);
+  return ORTHANC_PY_SUCCESS;
+}
+
+
 PyObject* OrthancPyCustom_RegisterRefreshMetricsCallback(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
-  static char* keywords[] = { "callback", NULL };
-  PyObject* callback = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterRefreshMetricsCallback", keywords, &callback) ||
-      OrthancPy_CheckCallable(callback, "callback") < 0)
-  {
-    return NULL;
-  }
-
-  if (g_callbacks == NULL)
-  {
-    PyObject* callbacks = PyList_New(0);
-    if (callbacks == NULL)
-    {
-      return NULL;
-    }
-    OrthancPluginContext* context = OrthancPy_GetContext();
-    Py_BEGIN_ALLOW_THREADS
-    OrthancPluginRegisterRefreshMetricsCallback(context, RefreshMetrics);
-    Py_END_ALLOW_THREADS
-    g_callbacks = callbacks;
-  }
-
-  if (PyList_Append(g_callbacks, callback) < 0)
-  {
-    return NULL;
-  }
-  Py_RETURN_NONE;
+  return OrthancPy_AddListedCallback(args, kwargs, "O:RegisterRefreshMetricsCallback", &g_callbacks, RegisterWithOrthanc);
 }
 
 #endif

@@ -150,43 +150,16 @@ static OrthancPluginReceivedInstanceAction OnReceivedInstance(OrthancPluginMemor
 }
 
 
+static OrthancPyStatus RegisterWithOrthanc(OrthancPluginContext* context)
+{
+  return OrthancPluginRegisterReceivedInstanceCallback(context, OnReceivedInstance);
+}
+
+
 PyObject* OrthancPyCustom_RegisterReceivedInstanceCallback(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
-  static char* keywords[] = { "callback", NULL };
-  PyObject* callback = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterReceivedInstanceCallback", keywords, &callback) ||
-      OrthancPy_CheckCallable(callback, "callback") < 0)
-  {
-    return NULL;
-  }
-
-  if (g_callbacks == NULL)
-  {
-    PyObject* callbacks = PyList_New(0);
-    if (callbacks == NULL)
-    {
-      return NULL;
-    }
-
-    OrthancPluginContext* context = OrthancPy_GetContext();
-    OrthancPyStatus code;
-    Py_BEGIN_ALLOW_THREADS
-    code = OrthancPluginRegisterReceivedInstanceCallback(context, OnReceivedInstance);
-    Py_END_ALLOW_THREADS
-    if (code != ORTHANC_PY_SUCCESS)
-    {
-      Py_DECREF(callbacks);
-      return OrthancPy_SetStatusError(code);
-    }
-    g_callbacks = callbacks;
-  }
-
-  if (PyList_Append(g_callbacks, callback) < 0)
-  {
-    return NULL;
-  }
-  Py_RETURN_NONE;
+  return OrthancPy_AddListedCallback(args, kwargs, "O:RegisterReceivedInstanceCallback", &g_callbacks, RegisterWithOrthanc);
 }
 
 #endif

@@ -122,6 +122,19 @@ PyObject* OrthancPy_BytesFromMemoryBuffer(OrthancPluginMemoryBuffer* buffer);
 /* Raises TypeError unless `callback` is callable. Returns 0 or -1. */
 int OrthancPy_CheckCallable(PyObject* callback, const char* what);
 
+/* ---- callback_lists.c ------------------------------------------------------ */
+
+/* Registers one C callback with Orthanc (called without the GIL). */
+typedef OrthancPyStatus (*OrthancPyRegistration)(OrthancPluginContext* context);
+
+/* GIL held. The whole of orthanc.RegisterXxx(callback) for the kinds where
+ * several Python callbacks share one C callback: parses `callback` with
+ * `format` ("O:RegisterXxx"), calls `registration` the first time (when
+ * *list is NULL), then appends the callback to *list (an owned list).
+ * New reference to None, or NULL with an exception set. */
+PyObject* OrthancPy_AddListedCallback(PyObject* args, PyObject* kwargs, const char* format, PyObject** list,
+                                      OrthancPyRegistration registration);
+
 
 /* ---- dispatch.c ---------------------------------------------------------- */
 

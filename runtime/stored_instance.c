@@ -67,36 +67,17 @@ static OrthancPyStatus OnStoredInstance(const OrthancPluginDicomInstance* instan
 }
 
 
+static OrthancPyStatus RegisterWithOrthanc(OrthancPluginContext* context)
+{
+  OrthancPluginRegisterOnStoredInstanceCallback(context, (OrthancPluginOnStoredInstanceCallback) OnStoredInstance);
+  return ORTHANC_PY_SUCCESS;
+}
+
+
 PyObject* OrthancPyCustom_RegisterOnStoredInstanceCallback(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
-  static char* keywords[] = { "callback", NULL };
-  PyObject* callback = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:RegisterOnStoredInstanceCallback", keywords, &callback) ||
-      OrthancPy_CheckCallable(callback, "callback") < 0)
-  {
-    return NULL;
-  }
-
-  if (g_callbacks == NULL)
-  {
-    g_callbacks = PyList_New(0);
-    if (g_callbacks == NULL)
-    {
-      return NULL;
-    }
-
-    OrthancPluginContext* context = OrthancPy_GetContext();
-    Py_BEGIN_ALLOW_THREADS
-    OrthancPluginRegisterOnStoredInstanceCallback(context, (OrthancPluginOnStoredInstanceCallback) OnStoredInstance);
-    Py_END_ALLOW_THREADS
-  }
-
-  if (PyList_Append(g_callbacks, callback) < 0)
-  {
-    return NULL;
-  }
-  Py_RETURN_NONE;
+  return OrthancPy_AddListedCallback(args, kwargs, "O:RegisterOnStoredInstanceCallback", &g_callbacks, RegisterWithOrthanc);
 }
 
 #endif  /* ORTHANC_PY_HAS_OrthancPluginRegisterOnStoredInstanceCallback */

@@ -3,9 +3,11 @@ real Orthanc (tests/integration/scripts/more_callbacks_probe.py)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -121,3 +123,27 @@ def test_rest_api_calls_check_their_arguments(server: OrthancServer) -> None:
         "body_not_bytes": "TypeError",
         "missing_argument": "TypeError",
     }
+
+
+def test_dicomweb_json_and_xml_of_bytes_and_instances(server: OrthancServer) -> None:
+    dicom = make_dicom("DICOMWEB-1", width=8)
+    answer = server.post("/more/dicomweb", dicom.data)
+    assert answer.status == 200, f"{answer.text}\n{server.log_tail()}"
+    encoded = answer.json()
+    as_json = encoded["encoded_json"]
+    assert as_json["00100020"] == {"vr": "LO", "Value": ["DICOMWEB-1"]}
+    assert as_json["0020000D"]["Value"] == [dicom.study_uid]
+    # Without a bulk-data callback Orthanc inlines binary tags: 8 x 8 pixels of 8 bits.
+    assert len(base64.b64decode(as_json["7FE00010"]["InlineBinary"])) == 64
+    assert encoded["instance_json"] == as_json
+    for xml in (encoded["encoded_xml"], encoded["instance_xml"]):
+        root = ElementTree.fromstring(xml)
+        patient = [a for a in root if a.get("keyword") == "PatientID"]
+        assert [v.text for a in patient for v in a] == ["DICOMWEB-1"]
+
+
+def test_dicomweb_of_bytes_that_are_not_dicom_raises(server: OrthancServer) -> None:
+    answer = server.post("/more/dicomweb", b"not a DICOM file")
+    assert answer.status == 500
+    log = server.wait_for_log("Error in the Python REST callback")
+    assert "EncodeDicomWebJson" in log and "OrthancException" in log

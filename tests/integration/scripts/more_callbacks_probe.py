@@ -107,3 +107,18 @@ orthanc.RegisterRestCallback("/more/echo", echo_headers)
 orthanc.RegisterRestCallback("/more/rest-api-get2", rest_api_get2)
 orthanc.RegisterRestCallback("/more/call-rest-api", call_rest_api)
 orthanc.RegisterRestCallback("/more/bad-arguments", bad_arguments)
+
+
+def dicomweb(output, uri, body, **kwargs):
+    # POST a DICOM file: its DICOMweb JSON and XML, from the bytes and from a DicomInstance.
+    encoded_json = orthanc.EncodeDicomWebJson(body)  # first: raises for bytes that are not DICOM
+    instance = orthanc.CreateDicomInstance(body)
+    answer_json(output, {
+        "encoded_json": json.loads(encoded_json),
+        "encoded_xml": orthanc.EncodeDicomWebXml(body),
+        "instance_json": json.loads(instance.GetInstanceDicomWebJson()),
+        "instance_xml": instance.GetInstanceDicomWebXml(),
+    })
+
+
+orthanc.RegisterRestCallback("/more/dicomweb", dicomweb)
