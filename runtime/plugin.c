@@ -111,6 +111,7 @@ static void Shutdown(void)
   g_running = 0;
 
   OrthancPyRest_Clear();
+  OrthancPyChunkedRest_Clear();
   OrthancPyStoredInstance_Clear();
   OrthancPyHttpFilter_Clear();
   OrthancPyExplorer_Clear();
