@@ -31,12 +31,16 @@ EXPECTED = {
     "1.12.10": {"OrthancPyCustom_RegisterStorageArea3", "OrthancPyCustom_GetKeyValue",
                 "OrthancPyCustom_ReserveQueueValue", "OrthancPyCustom_RegisterMoveCallback3",
                 "OrthancPyCustom_RegisterStorageCommitmentScpCallback2", "OrthancPyCustom_RegisterWorklistCallback2"},
-    "1.6.0": {"OrthancPyCustom_RegisterStorageCommitmentScpCallback", "OrthancPyCustom_RegisterMoveCallback2"},
+    "1.6.0": {"OrthancPyCustom_RegisterStorageCommitmentScpCallback", "OrthancPyCustom_RegisterMoveCallback2",
+              "OrthancPyCustom_HttpClient", "OrthancPyCustom_PeersCallPeerApi", "OrthancPyCustom_ChunkedHttpClient",
+              "OrthancPyCustom_RegisterChunkedRestCallback", "OrthancPyCustom_SendMultipartItem2"},
     "0.9.5": {"OrthancPyCustom_RegisterWorklistCallback", "OrthancPyCustom_RegisterStorageArea"},
 }
 ABSENT = {
     "1.6.0": {"OrthancPyCustom_RegisterStorageArea2", "OrthancPyCustom_RegisterReceivedInstanceCallback"},
-    "0.9.5": {"OrthancPyCustom_RegisterFindCallback", "OrthancPyCustom_RegisterMoveCallback"},
+    "0.9.5": {"OrthancPyCustom_RegisterFindCallback", "OrthancPyCustom_RegisterMoveCallback",
+              "OrthancPyCustom_HttpClient", "OrthancPyCustom_CallPeerApi", "OrthancPyCustom_ChunkedHttpClient",
+              "OrthancPyCustom_RegisterChunkedRestCallback", "OrthancPyCustom_SendMultipartItem2"},
 }
 RUNTIMES = {"trixie-amd64": "3.13", "sid-amd64": "3.14"}
 

@@ -38,7 +38,9 @@ def test_known_decisions(model_of):
     assert plan.get("OrthancPluginRegisterWorklistCallback").custom == ["RegisterWorklistCallback"]
     # One SDK registration behind two Python forms (one callback, or create/get_size/apply/free).
     assert plan.get("OrthancPluginRegisterMoveCallback").custom == ["RegisterMoveCallback", "RegisterMoveCallback2"]
-    assert plan.get("OrthancPluginHttpClient").reason == "array"
+    assert plan.get("OrthancPluginHttpClient").custom == ["HttpClient"]
+    # Custom entries win over a not_wrapped pattern of rules.yaml ("OrthancPluginChunked*").
+    assert plan.get("OrthancPluginChunkedHttpClient").status == Status.CUSTOM
     assert plan.get("OrthancPluginCallRestApi").custom == ["CallRestApi"]
 
 
