@@ -574,6 +574,56 @@ static int StartRequest(ChunkedCall* call, PyObject* body)
 }
 
 
+/* GIL held. The transfer itself; a new reference to the answer, or NULL with an exception. */
+static PyObject* Transfer(ChunkedCall* call, const ClientOptions* options)
+{
+  PyObject* result = NULL;
+  OrthancPluginContext* context = OrthancPy_GetContext();
+  uint16_t status = 0;
+  OrthancPluginErrorCode code;
+  /* Orthanc calls the callbacks above from this thread, which take the GIL back. */
+  Py_BEGIN_ALLOW_THREADS
+  code = OrthancPluginChunkedHttpClient(context, call, AnswerAddChunk, AnswerAddHeader, &status, options->method,
+                                        options->url, options->headers.count, options->headers.keys,
+                                        options->headers.values, call, RequestIsDone, RequestChunkData,
+                                        RequestChunkSize, RequestNext, options->username, options->password,
+                                        options->timeout, options->certificateFile, options->certificateKeyFile,
+                                        options->certificateKeyPassword, (uint8_t) (options->pkcs11 ? 1 : 0));
+  Py_END_ALLOW_THREADS
+
+  if (call->error != NULL)
+  {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(call->error);    /* steals */
+#else
+    Py_INCREF(Py_TYPE(call->error));
+    PyErr_Restore((PyObject*) Py_TYPE(call->error), call->error, PyException_GetTraceback(call->error));  /* steal */
+#endif
+    call->error = NULL;
+  }
+  else if (code != OrthancPluginErrorCode_Success && status == 0)
+  {
+    OrthancPy_SetSdkError(code);
+  }
+  else
+  {
+    PyObject* answerBody = PyBytes_FromStringAndSize("", 0);
+    if (answerBody != NULL && call->collected != NULL)
+    {
+      PyObject* joined = PyObject_CallMethod(answerBody, "join", "O", call->collected);
+      Py_DECREF(answerBody);
+      answerBody = joined;
+    }
+    if (answerBody != NULL)
+    {
+      result = BuildAnswer(status, call->headers, answerBody);
+      Py_DECREF(answerBody);
+    }
+  }
+  return result;
+}
+
+
 PyObject* OrthancPyCustom_ChunkedHttpClient(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
@@ -610,55 +660,11 @@ PyObject* OrthancPyCustom_ChunkedHttpClient(PyObject* self, PyObject* args, PyOb
   call.headers = PyDict_New();
   call.collected = (answer == NULL) ? PyList_New(0) : NULL;
   PyObject* result = NULL;
-  if (call.headers == NULL || (answer == NULL && call.collected == NULL) || StartRequest(&call, body) < 0)
+  if (call.headers != NULL && (answer != NULL || call.collected != NULL) && StartRequest(&call, body) == 0)
   {
-    goto cleanup;
+    result = Transfer(&call, &options);
   }
 
-  OrthancPluginContext* context = OrthancPy_GetContext();
-  uint16_t status = 0;
-  OrthancPluginErrorCode code;
-  /* Orthanc calls the callbacks above from this thread, which take the GIL back. */
-  Py_BEGIN_ALLOW_THREADS
-  code = OrthancPluginChunkedHttpClient(context, &call, AnswerAddChunk, AnswerAddHeader, &status, options.method,
-                                        options.url, options.headers.count, options.headers.keys,
-                                        options.headers.values, &call, RequestIsDone, RequestChunkData,
-                                        RequestChunkSize, RequestNext, options.username, options.password,
-                                        options.timeout, options.certificateFile, options.certificateKeyFile,
-                                        options.certificateKeyPassword, (uint8_t) (options.pkcs11 ? 1 : 0));
-  Py_END_ALLOW_THREADS
-
-  if (call.error != NULL)
-  {
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(call.error);    /* steals */
-#else
-    Py_INCREF(Py_TYPE(call.error));
-    PyErr_Restore((PyObject*) Py_TYPE(call.error), call.error, PyException_GetTraceback(call.error));  /* steal */
-#endif
-    call.error = NULL;
-  }
-  else if (code != OrthancPluginErrorCode_Success && status == 0)
-  {
-    OrthancPy_SetSdkError(code);
-  }
-  else
-  {
-    PyObject* answerBody = PyBytes_FromStringAndSize("", 0);
-    if (answerBody != NULL && call.collected != NULL)
-    {
-      PyObject* joined = PyObject_CallMethod(answerBody, "join", "O", call.collected);
-      Py_DECREF(answerBody);
-      answerBody = joined;
-    }
-    if (answerBody != NULL)
-    {
-      result = BuildAnswer(status, call.headers, answerBody);
-      Py_DECREF(answerBody);
-    }
-  }
-
-cleanup:
   OrthancPy_ReleaseHeaders(&options.headers);
   if (call.chunk.obj != NULL)
   {

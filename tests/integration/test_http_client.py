@@ -189,6 +189,24 @@ def test_chunked_client_delivers_the_answer_chunk_by_chunk(server: OrthancServer
     assert collected["status"] == 200 and b"second item" in collected["body"]
 
 
+def test_chunked_client_sends_one_bytes_body(server: OrthancServer) -> None:
+    result = run(server, "ChunkedHttpClient", whole="x" * 3000,
+                 kwargs={"method": "POST", "url": f"{server.url}/probe/upload", "username": USER,
+                         "password": PASSWORD})
+    assert json.loads(result["body"])["size"] == 3000
+
+
+@pytest.mark.parametrize(("failing", "message"), [("body", "boom-in-body-generator"),
+                                                  ("answer", "boom-in-answer-callback")])
+def test_chunked_client_raises_what_its_callbacks_raise(server: OrthancServer, failing: str, message: str) -> None:
+    result = run(server, "ChunkedHttpClient", failing=failing,
+                 kwargs={"method": "POST", "url": f"{server.url}/probe/upload", "username": USER,
+                         "password": PASSWORD})
+    assert (result.get("exception"), result.get("args")) == ("RuntimeError", [message]), result
+    # Orthanc serves on.
+    assert server.get_json("/probe/upload")["method"] == "GET"
+
+
 def test_chunked_client_returns_http_errors_as_status(server: OrthancServer) -> None:
     refused = run(server, "ChunkedHttpClient", kwargs={"method": "GET", "url": f"{server.url}/system"})
     assert refused["status"] == 401 and "exception" not in refused

@@ -33,6 +33,15 @@ def generated_chunks(count, size):
         yield bytes([i % 251]) * size
 
 
+def failing_chunks():
+    yield b"first chunk"
+    raise RuntimeError("boom-in-body-generator")
+
+
+def failing_answer(chunk):
+    raise RuntimeError("boom-in-answer-callback")
+
+
 def call(output, uri, **request):
     spec = json.loads(request["body"])
     kwargs = spec.get("kwargs", {})
@@ -51,6 +60,12 @@ def call(output, uri, **request):
                 kwargs["body"] = generated_chunks(count, size)
             if spec.get("callback"):
                 kwargs["answer"] = chunks.append
+            if "whole" in spec:
+                kwargs["body"] = spec["whole"].encode()
+            if spec.get("failing") == "body":
+                kwargs["body"] = failing_chunks()
+            if spec.get("failing") == "answer":
+                kwargs["answer"] = failing_answer
             result = describe(orthanc.ChunkedHttpClient(**kwargs))
             result["chunks"] = len(chunks)
             result["chunks_crc"] = zlib.crc32(b"".join(chunks))
