@@ -209,7 +209,8 @@ PyObject* OrthancPyCustom_HttpClient(PyObject* self, PyObject* args, PyObject* k
 #endif
 
 
-#if ORTHANC_PY_HAS_OrthancPluginCallPeerApi && ORTHANC_PY_HAS_OrthancPluginGetPeers
+#if ORTHANC_PY_HAS_OrthancPluginCallPeerApi && ORTHANC_PY_HAS_OrthancPluginGetPeers && \
+  ORTHANC_PY_HAS_OrthancPluginGetPeersCount && ORTHANC_PY_HAS_OrthancPluginGetPeerName
 
 /* GIL held. The call itself, once the peer is known. */
 static PyObject* CallPeer(const OrthancPluginPeers* peers, uint32_t index, PyObject* method, const char* uri,
