@@ -308,6 +308,14 @@ def test_wrong_arguments_raise_type_or_value_errors(server: OrthancServer) -> No
     }
 
 
+def test_client_calls_leak_no_references(server: OrthancServer) -> None:
+    # Each kind of call 300 times, in the third round (the first ones warm up the worker threads
+    # and caches on both sides); one leaked reference per call would show as 300+ blocks.
+    growth = server.get_json(f"/probe/leak-check?base={server.url}&user={USER}&password={PASSWORD}"
+                             "&n=300&rounds=3")
+    assert all(abs(blocks) < 100 for blocks in growth.values()), growth
+
+
 def orthanc_method(name: str) -> int:
     """orthanc.HttpMethod values (the SDK's enumeration)."""
     return {"GET": 1, "POST": 2, "PUT": 3, "DELETE": 4}[name]

@@ -6,6 +6,7 @@ and its keyword arguments; the answer is what the call returned or the exception
 """
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -198,6 +199,43 @@ def forget_uploads(output, uri, **request):
     output.AnswerBuffer("forgotten", "text/plain")
 
 
+def leak_check(output, uri, **request):
+    """sys.getallocatedblocks() around many calls of each client function (after a warm-up)."""
+    import gc
+    import sys
+
+    base = request["get"]["base"]
+    auth = {"username": request["get"]["user"], "password": request["get"]["password"]}
+    calls = {
+        "HttpClient": lambda: orthanc.HttpClient("GET", base + "/probe/echo-headers", {"X-A": "b"}, **auth),
+        "HttpClient-401": lambda: orthanc.HttpClient("GET", base + "/system"),
+        "HttpClient-404": lambda: orthanc.HttpClient("GET", base + "/no/such/route", **auth),
+        "CallPeerApi": lambda: orthanc.CallPeerApi("self", "POST", "/probe/upload", body=b"abc"),
+        "Peers.CallPeerApi": lambda: orthanc.GetPeers().CallPeerApi(0, "GET", "/probe/echo-headers"),
+        "ChunkedHttpClient": lambda: orthanc.ChunkedHttpClient("PUT", base + "/probe/upload",
+                                                               body=generated_chunks(3, 1000), **auth),
+        "ChunkedHttpClient-answer": lambda: orthanc.ChunkedHttpClient("GET", base + "/probe/big?size=65536",
+                                                                      answer=len, **auth),
+        "ChunkedHttpClient-raises": lambda: orthanc.ChunkedHttpClient("PUT", base + "/probe/upload",
+                                                                      body=failing_chunks(), **auth),
+        "bad-arguments": lambda: orthanc.HttpClient("GET", base, {"X-A": 1}),
+    }
+    growth = {}
+    for name, attempt in calls.items():
+        for _round in range(int(request["get"]["rounds"])):
+            gc.collect()
+            before = sys.getallocatedblocks()
+            for _ in range(int(request["get"]["n"])):
+                with contextlib.suppress(TypeError, RuntimeError):
+                    attempt()
+                with LOCK:
+                    UPLOADS.clear()   # the uploads' summaries are not leaks
+            gc.collect()
+            growth[name] = sys.getallocatedblocks() - before
+    answer_json(output, growth)
+
+
+orthanc.RegisterRestCallback("/probe/leak-check", leak_check)
 orthanc.RegisterRestCallback("/probe/call", call)
 orthanc.RegisterRestCallback("/probe/echo-headers", echo_headers)
 orthanc.RegisterRestCallback("/probe/slow", slow)
