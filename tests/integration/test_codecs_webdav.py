@@ -191,3 +191,17 @@ def test_webdav_refusals_and_errors(server: OrthancServer) -> None:
 def test_wrong_registrations_raise(server: OrthancServer) -> None:
     assert seen(server)["bad_registrations"] == {
         "decoder_not_callable": "TypeError", "webdav_relative_uri": "ValueError", "webdav_not_callable": "TypeError"}
+
+
+def test_everything_works_again_after_a_reset(server: OrthancServer) -> None:
+    """/tools/reset restarts the interpreter: the script registers its decoders, transcoder and
+    collections again (and Orthanc maps them again), none of the old ones is left behind."""
+    server.reset()
+    assert seen(server)["decoded"] == 0  # a new interpreter, with fresh records
+    assert matlab(server, upload(server, "PYDECODE-RESET")) == matrix([[10, 20, 30], [40, 50, 60]])
+    assert seen(server)["decoded"] == 1  # one decoder registration, not two
+    # The transcoder is asked again (it cannot use pydicom any more: numpy does not survive a reset).
+    assert modify_to_implicit(server, upload(server, "PYTRANSCODE-RESET")).status == 200
+    assert len(seen(server)["transcoded"]) == 1
+    assert server.get("/pydav/hello.txt").body == b"hello webdav"
+    assert "/pydav/new.bin" not in propfind(server, "/pydav/")  # the new script's file system

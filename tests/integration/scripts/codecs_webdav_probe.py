@@ -45,10 +45,12 @@ def transcoder(dicom, allowed_syntaxes, allow_new_sop_instance_uid):
         return None
     if b"PYTRANSRAISE" in dicom:
         raise ValueError("boom-from-transcoder")
+    SEEN["transcoded"].append([list(allowed_syntaxes), bool(allow_new_sop_instance_uid)])
+    # pydicom imports numpy, which cannot be imported again after /tools/reset (a CPython limit):
+    # then this raises, and Orthanc's own transcoder takes over.
     import pydicom
     from pydicom.uid import ImplicitVRLittleEndian
 
-    SEEN["transcoded"].append([list(allowed_syntaxes), bool(allow_new_sop_instance_uid)])
     if ImplicitVRLittleEndian not in allowed_syntaxes:
         return None
     dataset = pydicom.dcmread(io.BytesIO(dicom))
