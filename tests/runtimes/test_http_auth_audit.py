@@ -1,5 +1,6 @@
 """HTTP authentication and audit logs written in Python (SDK 1.12.9+), in the sid runtime's
-Orthanc 1.13.0 with our plugin built there (tests/runtimes/data/http_auth_script.py)."""
+Orthanc 1.13.0 with our plugin built there from its own SDK and from the 1.12.10 header
+(tests/runtimes/data/http_auth_script.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ RUNTIME = "sid-amd64"  # the runtime whose SDK (1.13.0) has both registrations
 GOOD = {"Authorization": "Bearer good"}
 
 
-@pytest.fixture(scope="module")
-def server(runtime_plugin: RuntimePlugins) -> Iterator[OrthancServer]:
-    plugin = runtime_plugin(RUNTIME)
+# The plugin of the runtime's own SDK (1.13.0), and one generated from the 1.12.10 header (the
+# newest release of the manifest): both run in Orthanc 1.13.0.
+@pytest.fixture(scope="module", params=[None, "1.12.10"], ids=["runtime-sdk", "sdk-1.12.10"])
+def server(request: pytest.FixtureRequest, runtime_plugin: RuntimePlugins) -> Iterator[OrthancServer]:
+    plugin = runtime_plugin(RUNTIME, request.param)
+    assert request.param is None or plugin.entry.sdk == request.param
     if tuple(int(part) for part in plugin.entry.sdk.split(".")) < (1, 12, 9):
         pytest.skip(f"SDK {plugin.entry.sdk} of {RUNTIME} predates HTTP authentication callbacks")
     config = {"WebDavEnabled": False, "DicomServerEnabled": False}
