@@ -15,8 +15,9 @@
  * Orthanc accepts one authentication callback for all plugins, so a second
  * registration raises RuntimeError; once it is installed Orthanc's own
  * "RegisteredUsers" authentication is off. An exception (or a result of the
- * wrong shape) is logged with its traceback and the request is refused: a
- * failing authenticator must not let anybody in. Audit log handlers may be
+ * wrong shape) is logged with its traceback and the C callback fails, which
+ * Orthanc answers with HTTP 500: a failing authenticator must not let anybody
+ * in. Audit log handlers may be
  * several; they run in registration order, an exception is logged and the
  * next handler still runs.
  */
