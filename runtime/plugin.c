@@ -123,6 +123,9 @@ static void Shutdown(void)
   OrthancPyDicomInstanceFilter_Clear();
   OrthancPyMetrics_Clear();
   OrthancPyStorageCommitment_Clear();
+  OrthancPyImageCodecs_Clear();
+  OrthancPyWebDav_Clear();
+  OrthancPyHttpAuth_Clear();
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();
 }

@@ -215,6 +215,13 @@ void OrthancPyDicomInstanceFilter_Clear(void);
 void OrthancPyMetrics_Clear(void);
 void OrthancPyStorageCommitment_Clear(void);
 
+/* image_codecs.c / webdav.c / http_auth.c: GIL held, at shutdown: forget the
+ * decoders and transcoders, the WebDAV collections, the authentication
+ * callback and the audit log handlers. */
+void OrthancPyImageCodecs_Clear(void);
+void OrthancPyWebDav_Clear(void);
+void OrthancPyHttpAuth_Clear(void);
+
 
 /* ---- log_stream.c -------------------------------------------------------- */
 
