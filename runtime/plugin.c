@@ -122,6 +122,7 @@ static void Shutdown(void)
   OrthancPyDicomInstanceFilter_Clear();
   OrthancPyMetrics_Clear();
   OrthancPyStorageCommitment_Clear();
+  OrthancPyJobs_Clear();
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();
 }

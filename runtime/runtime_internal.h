@@ -191,6 +191,14 @@ void OrthancPyMetrics_Clear(void);
 void OrthancPyStorageCommitment_Clear(void);
 
 
+/* ---- jobs.c -------------------------------------------------------------- */
+
+/* GIL held, at shutdown (after the dispatcher stopped): forgets the
+ * unserializers and drops the Python objects of the jobs Orthanc still
+ * holds; their later callbacks fail cleanly without Python. */
+void OrthancPyJobs_Clear(void);
+
+
 /* ---- log_stream.c -------------------------------------------------------- */
 
 /* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */
