@@ -693,7 +693,8 @@ static int32_t GetSerialized2(OrthancPluginMemoryBuffer* target, void* raw)
   return result;
 }
 
-#else
+#endif
+
 
 /* The SDK's first API: Orthanc parses the returned string at once and does
  * not free it; it stays valid until the cache changes twice. */
@@ -715,8 +716,6 @@ static const char* GetSerialized(void* raw)
   PyThread_release_lock(job->cacheLock);
   return serialized;
 }
-
-#endif
 
 
 /* ---- Creating jobs (GIL held) ------------------------------------------------ */
@@ -788,15 +787,40 @@ static OrthancPluginJob* NewJob(const char* type, PyObject* object, int strict)
 
   OrthancPluginContext* context = OrthancPy_GetContext();
   OrthancPluginJob* handle;
-  Py_BEGIN_ALLOW_THREADS
 #if ORTHANC_PY_HAS_OrthancPluginCreateJob2
-  handle = OrthancPluginCreateJob2(context, job, Finalize, type, GetProgress, GetContent2, GetSerialized2,
-                                   Step, Stop, Reset);
-#else
-  handle = OrthancPluginCreateJob(context, job, Finalize, type, GetProgress, GetContent, GetSerialized,
-                                  Step, Stop, Reset);
+  /* Orthanc 1.11.3 to 1.13.0 at least serialize a job of the second API
+   * with its getContent callback instead of getSerialized: such a job is
+   * never saved, so it cannot survive a restart. Jobs with a serialize()
+   * method use the first API (still in the SDK; Orthanc logs a warning for
+   * it), where serialization works; the others the second one. */
+  int serializable = PyObject_HasAttrString(object, "serialize");
+  if (!serializable)
+  {
+    Py_BEGIN_ALLOW_THREADS
+    handle = OrthancPluginCreateJob2(context, job, Finalize, type, GetProgress, GetContent2, GetSerialized2,
+                                     Step, Stop, Reset);
+    Py_END_ALLOW_THREADS
+  }
+  else
 #endif
-  Py_END_ALLOW_THREADS
+  {
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#elif defined(_MSC_VER)
+#  pragma warning(push)
+#  pragma warning(disable: 4996)
+#endif
+    Py_BEGIN_ALLOW_THREADS
+    handle = OrthancPluginCreateJob(context, job, Finalize, type, GetProgress, GetContent, GetSerialized,
+                                    Step, Stop, Reset);
+    Py_END_ALLOW_THREADS
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic pop
+#elif defined(_MSC_VER)
+#  pragma warning(pop)
+#endif
+  }
 
   if (handle == NULL)
   {

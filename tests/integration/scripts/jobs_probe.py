@@ -1,7 +1,8 @@
 """Python jobs probe: jobs whose every callback the tests can watch, gate and make fail.
 
 Routes (JSON bodies and answers):
-  POST /jobs-probe/create  {"name", "steps", "gated", "raise_in": [...], "serializable", "priority"}
+  POST /jobs-probe/create  {"name", "steps", "gated", "raise_in": [...], "serializable", "plain", "priority"}
+                           ("plain": a job object without serialize())
                            -> {"ID": job id}
   POST /jobs-probe/allow   {"name", "count"}: a gated job may do `count` steps in all
   POST /jobs-probe/many    {"count", "steps"} -> {"IDs": [...]}
@@ -24,7 +25,7 @@ import orthanc
 TYPE = "PythonProbe"
 EVENTS: dict[str, list[str]] = {}
 GATES: dict[str, int] = {}
-LIVE: weakref.WeakSet[ProbeJob] = weakref.WeakSet()
+LIVE: weakref.WeakSet[PlainProbeJob] = weakref.WeakSet()
 LOCK = threading.Lock()
 
 
@@ -36,7 +37,9 @@ def record(name: str, event: str) -> None:
             events.append(event)
 
 
-class ProbeJob:
+class PlainProbeJob:
+    """A job without serialize(): not saved across restarts."""
+
     def __init__(self, name: str, steps: int, gated: bool = False, raise_in: list[str] | None = None,
                  serializable: bool = False, done: int = 0) -> None:
         self.name = name
@@ -84,6 +87,9 @@ class ProbeJob:
             return {"NotJson": object()}
         return {"Name": self.name, "Done": self.done}
 
+
+
+class ProbeJob(PlainProbeJob):
     def serialize(self) -> dict[str, Any] | None:
         if "serialize" in self.raise_in and self.done > 0:  # CreateJob itself would raise
             raise RuntimeError(f"boom-serialize-{self.name}")
@@ -121,8 +127,9 @@ def answer(output: Any, value: Any) -> None:
 
 def on_create(output: Any, uri: str, **request: Any) -> None:
     spec = json.loads(request["body"])
-    job = ProbeJob(spec["name"], spec.get("steps", 3), gated=spec.get("gated", False),
-                   raise_in=spec.get("raise_in"), serializable=spec.get("serializable", False))
+    factory = PlainProbeJob if spec.get("plain") else ProbeJob
+    job = factory(spec["name"], spec.get("steps", 3), gated=spec.get("gated", False),
+                  raise_in=spec.get("raise_in"), serializable=spec.get("serializable", False))
     answer(output, {"ID": orthanc.CreateJob(TYPE, job).SubmitJob(spec.get("priority", 0))})
 
 
