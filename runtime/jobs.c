@@ -720,6 +720,14 @@ static const char* GetSerialized(void* raw)
 
 /* ---- Creating jobs (GIL held) ------------------------------------------------ */
 
+/* Non-zero if `object` is an orthanc.Job (the wrapper of an SDK job). */
+static int IsJobWrapper(PyObject* object)
+{
+  PyTypeObject* type = OrthancPy_GetType(ORTHANC_PY_CLASS_Job);
+  return type != NULL && PyObject_TypeCheck(object, type);
+}
+
+
 /* TypeError unless `object` has the three methods a job needs. */
 static int CheckJobObject(PyObject* object)
 {
@@ -851,7 +859,7 @@ PyObject* OrthancPyCustom_CreateJob(PyObject* self, PyObject* args, PyObject* kw
     PyErr_SetString(PyExc_ValueError, "CreateJob: jobType must not be empty");
     return NULL;
   }
-  if (PyObject_TypeCheck(object, OrthancPy_GetType(ORTHANC_PY_CLASS_Job)))
+  if (IsJobWrapper(object))
   {
     PyErr_SetString(PyExc_TypeError, "CreateJob: job is already an orthanc.Job; pass the Python job object");
     return NULL;
@@ -884,7 +892,7 @@ PyObject* OrthancPyCustom_SubmitJob(PyObject* self, PyObject* args, PyObject* kw
   {
     return NULL;
   }
-  if (!PyObject_TypeCheck(self, OrthancPy_GetType(ORTHANC_PY_CLASS_Job)))
+  if (!IsJobWrapper(self))
   {
     PyErr_SetString(PyExc_TypeError, "SubmitJob: expected an orthanc.Job");
     return NULL;
@@ -970,8 +978,7 @@ static OrthancPyStatus UnserializeBody(void* payload)
     }
     else if (object != Py_None)
     {
-      PyTypeObject* jobType = OrthancPy_GetType(ORTHANC_PY_CLASS_Job);
-      if (PyObject_TypeCheck(object, jobType))
+      if (IsJobWrapper(object))
       {
         /* An orthanc.Job made by CreateJob: Orthanc takes it over. */
         OrthancPyObject* wrapper = (OrthancPyObject*) object;

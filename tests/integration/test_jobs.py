@@ -170,6 +170,9 @@ def test_job_objects_without_the_methods_raise_type_error(server: OrthancServer)
     assert errors["type not a str"].startswith("TypeError:")
     assert errors["an orthanc.Job"].startswith("TypeError:")
     assert errors["submitted twice"].startswith("ValueError: this orthanc.Job was already submitted")
+    # CreateJob reads progress, content and serialize() once: their errors reach the caller.
+    assert errors["content raises"] == "RuntimeError: boom-content-at-creation"
+    assert errors["content not a dict"] == "TypeError: the content of a job must be a dict (a JSON object), not list"
     # The job created and dropped unsubmitted was freed by Orthanc through the finalizer, quietly.
     assert server.get("/system").status == 200
 
@@ -180,7 +183,8 @@ def rss_kib(server: OrthancServer) -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
 
-def run_batch(server: OrthancServer, batch: int, count: int = 50) -> None:
+def run_batch(server: OrthancServer, batch: int, count: int = 50) -> int:
+    """Runs `count` jobs at once, checks them all, forgets their events; Python's allocated blocks."""
     answer = server.post("/jobs-probe/many", json.dumps({"batch": batch, "count": count, "steps": 3}).encode())
     assert answer.status == 200, answer.text
     ids = answer.json()["IDs"]
@@ -195,20 +199,24 @@ def run_batch(server: OrthancServer, batch: int, count: int = 50) -> None:
     for i in range(count):
         # Each job ran its three steps once, on one of the two job threads.
         assert seen[f"many-{batch}-{i}"] == ["step", f"stop:{SUCCESS}"], seen[f"many-{batch}-{i}"]
+    answer = server.post("/jobs-probe/forget", json.dumps({"prefix": f"many-{batch}-"}).encode())
+    assert answer.status == 200, answer.text
+    return int(answer.json()["blocks"])
 
 
 def test_fifty_jobs_on_two_threads_all_complete_and_are_freed(server: OrthancServer) -> None:
     run_batch(server, 0)
-    before = rss_kib(server)
-    for batch in (1, 2, 3):
-        run_batch(server, batch)
-    after = rss_kib(server)
+    blocks_before, rss_before = run_batch(server, 1), rss_kib(server)
+    for batch in (2, 3, 4):
+        blocks_after = run_batch(server, batch)
+    rss_after = rss_kib(server)
     # Orthanc keeps the last 5 finished jobs (JobsHistorySize); every other job object was
     # released through the finalize callback.
     wait_until("finished jobs released", lambda: server.get_json("/jobs-probe/live")["live"] <= 5)
-    # 150 more jobs: no growth beyond allocator noise (a leaked job would keep its object,
-    # its JSON and Orthanc's handler).
-    assert after - before < 2048, f"RSS grew from {before} KiB to {after} KiB"
+    # 150 more jobs: a leaked job would keep its Python object and dicts (tens of blocks each)
+    # and its C state and Orthanc's handler (RSS); neither grows beyond noise.
+    assert blocks_after - blocks_before < 300, f"Python blocks grew from {blocks_before} to {blocks_after}"
+    assert rss_after - rss_before < 2048, f"RSS grew from {rss_before} KiB to {rss_after} KiB"
 
 
 def test_serializable_job_survives_a_restart(plugin: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ Routes (JSON bodies and answers):
   POST /jobs-probe/many    {"count", "steps"} -> {"IDs": [...]}
   GET  /jobs-probe/events  -> {name: [event, ...]}  ("step", "stop:<reason>", "reset", "unserialized")
   GET  /jobs-probe/live    -> {"live": number of job objects still alive}
+  POST /jobs-probe/forget  {"prefix"}: drops the events of the jobs named so -> {"blocks": allocated blocks}
   GET  /jobs-probe/type-errors -> {case: "TypeName: message"}
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 import threading
 import time
 import weakref
@@ -156,6 +158,15 @@ def on_live(output: Any, uri: str, **request: Any) -> None:
     answer(output, {"live": len(LIVE)})
 
 
+def on_forget(output: Any, uri: str, **request: Any) -> None:
+    prefix = json.loads(request["body"])["prefix"]
+    with LOCK:
+        for name in [name for name in EVENTS if name.startswith(prefix)]:
+            del EVENTS[name]
+    gc.collect()
+    answer(output, {"blocks": sys.getallocatedblocks()})
+
+
 class NoReset:
     def step(self) -> int:
         return orthanc.JobStepStatus.SUCCESS
@@ -166,12 +177,24 @@ class NoReset:
     reset = 3  # not callable
 
 
+class BrokenContent(PlainProbeJob):
+    @property
+    def content(self) -> dict[str, Any]:
+        raise RuntimeError("boom-content-at-creation")
+
+
+class ListContent(PlainProbeJob):
+    content = [1, 2]  # type: ignore[assignment]  # not a JSON object, on purpose
+
+
 def on_type_errors(output: Any, uri: str, **request: Any) -> None:
     cases: dict[str, Any] = {
         "plain object": (TYPE, object()),
         "no reset": (TYPE, NoReset()),
         "type not a str": (42, ProbeJob("never", 1)),
         "an orthanc.Job": (TYPE, orthanc.CreateJob(TYPE, ProbeJob("unsubmitted", 1))),
+        "content raises": (TYPE, BrokenContent("broken", 1)),
+        "content not a dict": (TYPE, ListContent("list", 1)),
     }
     result = {}
     for case, arguments in cases.items():
@@ -195,4 +218,5 @@ orthanc.RegisterRestCallback("/jobs-probe/allow", on_allow)
 orthanc.RegisterRestCallback("/jobs-probe/many", on_many)
 orthanc.RegisterRestCallback("/jobs-probe/events", on_events)
 orthanc.RegisterRestCallback("/jobs-probe/live", on_live)
+orthanc.RegisterRestCallback("/jobs-probe/forget", on_forget)
 orthanc.RegisterRestCallback("/jobs-probe/type-errors", on_type_errors)
