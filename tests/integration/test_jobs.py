@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.dicom_files import make_dicom
 from tests.integration.helpers import QUICK_STOP_CONFIG, SCRIPTS_DIR
 from tests.orthanc_server import OrthancServer
 
@@ -276,3 +277,33 @@ def test_reset_and_stop_with_running_jobs_are_clean(plugin: Path, tmp_path: Path
         code = orthanc.stop()
     assert code == 0, orthanc.log_tail()
     assert events_from_log(orthanc) == []
+
+
+def readme_job_example() -> str:
+    """The Python block of the README's "### Jobs" subsection, as documented."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### Jobs\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_example_job_walks_the_studies_and_writes_its_report(
+        make_server: Callable[..., OrthancServer], plugin: Path, tmp_path: Path) -> None:
+    report = tmp_path / "studies.txt"
+    example = readme_job_example()
+    assert example.count('"/tmp/studies.txt"') == 1
+    script = tmp_path / "report_job.py"
+    script.write_text(example.replace('"/tmp/studies.txt"', json.dumps(str(report))), encoding="utf-8")
+    server = make_server(plugin=plugin, script=script)
+    server.start()
+    studies = set()
+    for patient in ("REPORT-1", "REPORT-2", "REPORT-3"):
+        answer = server.post("/instances", make_dicom(patient).data)
+        assert answer.status == 200, answer.text
+        studies.add(answer.json()["ParentStudy"])
+
+    answer = server.post("/report", b"")
+    assert answer.status == 200, answer.text
+    done = wait_state(server, answer.json()["ID"], "Success")
+    assert done["Type"] == "StudyReport" and done["Progress"] == 100
+    assert done["Content"] == {"Report": str(report), "StudiesDone": 3}
+    assert sorted(report.read_text().splitlines()) == sorted(f"{study}: 1 instances" for study in studies)
