@@ -30,13 +30,16 @@ pytestmark = pytest.mark.integration
 EXPECTED = {
     "1.12.10": {"OrthancPyCustom_RegisterStorageArea3", "OrthancPyCustom_GetKeyValue",
                 "OrthancPyCustom_ReserveQueueValue", "OrthancPyCustom_RegisterMoveCallback3",
-                "OrthancPyCustom_RegisterStorageCommitmentScpCallback2", "OrthancPyCustom_RegisterWorklistCallback2"},
-    "1.6.0": {"OrthancPyCustom_RegisterStorageCommitmentScpCallback", "OrthancPyCustom_RegisterMoveCallback2"},
+                "OrthancPyCustom_RegisterStorageCommitmentScpCallback2", "OrthancPyCustom_RegisterWorklistCallback2",
+                "OrthancPyCustom_CreateJob", "OrthancPyCustom_SubmitJob"},
+    "1.6.0": {"OrthancPyCustom_RegisterStorageCommitmentScpCallback", "OrthancPyCustom_RegisterMoveCallback2",
+              "OrthancPyCustom_CreateJob", "OrthancPyCustom_RegisterJobsUnserializer"},
     "0.9.5": {"OrthancPyCustom_RegisterWorklistCallback", "OrthancPyCustom_RegisterStorageArea"},
 }
 ABSENT = {
     "1.6.0": {"OrthancPyCustom_RegisterStorageArea2", "OrthancPyCustom_RegisterReceivedInstanceCallback"},
-    "0.9.5": {"OrthancPyCustom_RegisterFindCallback", "OrthancPyCustom_RegisterMoveCallback"},
+    "0.9.5": {"OrthancPyCustom_RegisterFindCallback", "OrthancPyCustom_RegisterMoveCallback",
+              "OrthancPyCustom_CreateJob"},
 }
 RUNTIMES = {"trixie-amd64": "3.13", "sid-amd64": "3.14"}
 
