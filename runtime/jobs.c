@@ -1083,7 +1083,7 @@ void OrthancPyJobs_Clear(void)
   if (taken > 0)
   {
     char message[128];
-    snprintf(message, sizeof(message), "%zu Python job(s) still held by Orthanc released at shutdown", taken);
+    snprintf(message, sizeof(message), "Shutdown: released the Python objects of %zu job(s) not yet freed", taken);
     OrthancPy_LogHoldingGil(ORTHANC_PY_LOG_WARNING, message);
   }
 #endif

@@ -184,6 +184,11 @@ def rss_kib(server: OrthancServer) -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
 
+def under_asan(server: OrthancServer) -> bool:
+    assert server.process is not None
+    return "libasan" in Path(f"/proc/{server.process.pid}/maps").read_text()
+
+
 def run_batch(server: OrthancServer, batch: int, count: int = 50) -> int:
     """Runs `count` jobs at once, checks them all, forgets their events; Python's allocated blocks."""
     answer = server.post("/jobs-probe/many", json.dumps({"batch": batch, "count": count, "steps": 3}).encode())
@@ -211,13 +216,14 @@ def test_fifty_jobs_on_two_threads_all_complete_and_are_freed(server: OrthancSer
     for batch in (2, 3, 4):
         blocks_after = run_batch(server, batch)
     rss_after = rss_kib(server)
-    # Orthanc keeps the last 5 finished jobs (JobsHistorySize); every other job object was
-    # released through the finalize callback.
-    wait_until("finished jobs released", lambda: server.get_json("/jobs-probe/live")["live"] <= 5)
+    # Orthanc keeps the last 5 finished jobs (JobsHistorySize), the probe one unsubmitted job
+    # (KEPT); every other job object was released through the finalize callback.
+    wait_until("finished jobs released", lambda: server.get_json("/jobs-probe/live")["live"] <= 5 + 1)
     # 150 more jobs: a leaked job would keep its Python object and dicts (tens of blocks each)
     # and its C state and Orthanc's handler (RSS); neither grows beyond noise.
     assert blocks_after - blocks_before < 300, f"Python blocks grew from {blocks_before} to {blocks_after}"
-    assert rss_after - rss_before < 2048, f"RSS grew from {rss_before} KiB to {rss_after} KiB"
+    if not under_asan(server):  # ASan keeps freed memory in quarantine: RSS grows by design
+        assert rss_after - rss_before < 2048, f"RSS grew from {rss_before} KiB to {rss_after} KiB"
 
 
 def test_serializable_job_survives_a_restart(plugin: Path, tmp_path: Path) -> None:
@@ -277,6 +283,9 @@ def test_reset_and_stop_with_running_jobs_are_clean(plugin: Path, tmp_path: Path
         code = orthanc.stop()
     assert code == 0, orthanc.log_tail()
     assert events_from_log(orthanc) == []
+    # The probe's unsubmitted job, kept in a global, was released before the interpreter stopped
+    # (once at the reset, once at the stop).
+    assert orthanc.log_text().count("Shutdown: released the Python objects of 1 job(s) not yet freed") == 2
 
 
 def readme_job_example() -> str:

@@ -118,6 +118,13 @@ def unserialize_probe(job_type: str, serialized: dict[str, Any]) -> ProbeJob | N
                     done=serialized["done"])
 
 
+# A job created and dropped while the script loads: Orthanc frees it through the finalizer on the
+# thread that holds the GIL (a hand-over to a callback thread would deadlock the start-up).
+orthanc.CreateJob(TYPE, PlainProbeJob("dropped-at-load", 1))
+# One never submitted and kept until the interpreter stops: the shutdown releases its object first,
+# then the interpreter's teardown frees the job, whose finalizer must not touch Python any more.
+KEPT = orthanc.CreateJob(TYPE, PlainProbeJob("kept-unsubmitted", 1))
+
 orthanc.RegisterJobsUnserializer(refuse_everything)
 orthanc.RegisterJobsUnserializer(raise_for_probe)
 orthanc.RegisterJobsUnserializer(unserialize_probe)
