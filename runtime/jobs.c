@@ -635,7 +635,7 @@ static void Finalize(void* raw)
   {
     if (OrthancPy_IsRunning() && PyGILState_Check())
     {
-      /* Orthanc.FreeJob from a thread holding the GIL (an orthanc.Job
+      /* OrthancPluginFreeJob from a thread holding the GIL (an orthanc.Job
        * collected by Python): handing this to a worker thread would wait
        * for the GIL this thread holds. */
       FinalizeBody(job);
