@@ -232,8 +232,10 @@ def test_serializable_job_survives_a_restart(plugin: Path, tmp_path: Path) -> No
     first.start()
     try:
         job_id = create(first, "durable", steps=4, gated=True, serializable=True)
+        wrapped_id = create(first, "wrapped-durable", steps=2, gated=True, serializable=True)
         allow(first, "durable", 1)
         wait_until("one step done", lambda: job(first, job_id)["Content"].get("Done") == 1)
+        wait_state(first, wrapped_id, "Running")
     finally:
         assert first.stop() == 0, first.log_tail()
     assert events_from_log(first) == []
@@ -250,6 +252,10 @@ def test_serializable_job_survives_a_restart(plugin: Path, tmp_path: Path) -> No
         allow(second, "durable", 4)
         done = wait_state(second, job_id, "Success")
         assert done["Content"] == {"Name": "durable", "Done": 4} and done["Type"] == JOB_TYPE
+        # An unserializer may also answer with an orthanc.Job made by CreateJob.
+        assert events(second, "wrapped-durable")[0] == "unserialized"
+        allow(second, "wrapped-durable", 2)
+        assert wait_state(second, wrapped_id, "Success")["Content"] == {"Name": "wrapped-durable", "Done": 2}
     finally:
         assert second.stop() == 0, second.log_tail()
 

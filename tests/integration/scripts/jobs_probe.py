@@ -97,7 +97,10 @@ class ProbeJob(PlainProbeJob):
             raise RuntimeError(f"boom-serialize-{self.name}")
         if not self.serializable:
             return None
-        return {"name": self.name, "steps": self.steps, "done": self.done, "gated": self.gated}
+        saved = {"name": self.name, "steps": self.steps, "done": self.done, "gated": self.gated}
+        if self.name.startswith("wrapped-"):
+            saved["wrapped"] = True  # the unserializer answers with an orthanc.Job
+        return saved
 
 
 def refuse_everything(job_type: str, serialized: dict[str, Any]) -> None:
@@ -109,13 +112,14 @@ def raise_for_probe(job_type: str, serialized: dict[str, Any]) -> None:
         raise RuntimeError("boom-unserializer")
 
 
-def unserialize_probe(job_type: str, serialized: dict[str, Any]) -> ProbeJob | None:
+def unserialize_probe(job_type: str, serialized: dict[str, Any]) -> Any:
     if job_type != TYPE:
         return None
     record(serialized["name"], "unserialized")
     record(serialized["name"], f"saved:{json.dumps(serialized, sort_keys=True)}")
-    return ProbeJob(serialized["name"], serialized["steps"], gated=serialized["gated"], serializable=True,
-                    done=serialized["done"])
+    job = ProbeJob(serialized["name"], serialized["steps"], gated=serialized["gated"], serializable=True,
+                   done=serialized["done"])
+    return orthanc.CreateJob(TYPE, job) if serialized.get("wrapped") else job
 
 
 # A job created and dropped while the script loads: Orthanc frees it through the finalizer on the
