@@ -126,6 +126,7 @@ static void Shutdown(void)
   OrthancPyImageCodecs_Clear();
   OrthancPyWebDav_Clear();
   OrthancPyHttpAuth_Clear();
+  OrthancPyJobs_Clear();
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();
 }

@@ -223,6 +223,14 @@ void OrthancPyWebDav_Clear(void);
 void OrthancPyHttpAuth_Clear(void);
 
 
+/* ---- jobs.c -------------------------------------------------------------- */
+
+/* GIL held, at shutdown (after the dispatcher stopped): forgets the
+ * unserializers and drops the Python objects of the jobs Orthanc still
+ * holds; their later callbacks fail cleanly without Python. */
+void OrthancPyJobs_Clear(void);
+
+
 /* ---- log_stream.c -------------------------------------------------------- */
 
 /* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */
