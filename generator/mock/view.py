@@ -93,7 +93,8 @@ def _strip_optional(annotation: str) -> tuple[str, bool]:
     return text, False
 
 
-def check_kind(annotation: str | None, class_names: set[str], limits: tuple[int, int] | None = None) -> str:
+def check_kind(annotation: str | None, class_names: set[str], limits: tuple[int, int] | None = None,
+               enum_names: frozenset[str] = frozenset()) -> str:
     """The check kind of one stub annotation ("any" where the plugin accepts anything)."""
     if annotation is None:
         return "any"
@@ -103,7 +104,7 @@ def check_kind(annotation: str | None, class_names: set[str], limits: tuple[int,
         return prefix + "str"
     if text in ("bytes", "bytes | str", "str | bytes"):
         return prefix + "bytes"
-    if text == "int":
+    if text == "int" or text in enum_names:
         if limits is not None:
             return prefix + f"int:{limits[0]}:{limits[1]}"
         return prefix + "int"
@@ -111,7 +112,7 @@ def check_kind(annotation: str | None, class_names: set[str], limits: tuple[int,
         return prefix + "float"
     if text in class_names:
         return prefix + "object:" + text
-    if text.startswith("Callable"):
+    if text.startswith("Callable") or (text.startswith("_") and text.endswith("Callback")):
         return prefix + "callable"
     if text.startswith(("Mapping", "Dict", "dict")):
         return prefix + "mapping"
@@ -136,7 +137,7 @@ def _int_limits(wrapper: WrapperView | None) -> dict[str, tuple[int, int]]:
 
 
 def mock_function(method: MethodView, qualified: str, class_names: set[str],
-                  wrapper: WrapperView | None) -> MockFunction:
+                  wrapper: WrapperView | None, enum_names: frozenset[str] = frozenset()) -> MockFunction:
     try:
         tree = ast.parse(f"def f{method.pyi_signature}: ...")
     except SyntaxError as error:
@@ -151,27 +152,31 @@ def mock_function(method: MethodView, qualified: str, class_names: set[str],
     for index, arg in enumerate(positional):
         annotation = ast.unparse(arg.annotation) if arg.annotation else None
         default = _default_source(arguments.defaults[index - first_default]) if index >= first_default else None
-        params.append(MockParam(arg.arg, check_kind(annotation, class_names, limits.get(arg.arg)), default))
+        kind = check_kind(annotation, class_names, limits.get(arg.arg), enum_names)
+        params.append(MockParam(arg.arg, kind, default))
     for arg, kw_default in zip(arguments.kwonlyargs, arguments.kw_defaults):
         annotation = ast.unparse(arg.annotation) if arg.annotation else None
         default = None if kw_default is None else _default_source(kw_default)
-        params.append(MockParam(arg.arg, check_kind(annotation, class_names), default, keyword_only=True))
+        params.append(MockParam(arg.arg, check_kind(annotation, class_names, None, enum_names), default,
+                                keyword_only=True))
     first_paragraph = (method.doc or "").strip().split("\n\n")[0]
     return MockFunction(method.python, qualified, first_paragraph, params)
 
 
 def build_mock_view(view: RenderView) -> MockView:
     class_names = {c.python for c in view.classes}
+    enum_names = frozenset(e.python for e in view.enums)
     wrappers = {w.c_name: w for w in view.wrappers}
     classes = []
     for cls in view.classes:
         mock = MockClass(cls.python, cls.doc)
         for method in cls.methods:
             mock.methods.append(mock_function(method, f"{cls.python}.{method.python}", class_names,
-                                              None if method.custom else wrappers.get(method.c_function)))
+                                              None if method.custom else wrappers.get(method.c_function),
+                                              enum_names))
         classes.append(mock)
     functions = [
-        mock_function(f, f.python, class_names, None if f.custom else wrappers.get(f.c_function))
+        mock_function(f, f.python, class_names, None if f.custom else wrappers.get(f.c_function), enum_names)
         for f in view.module_functions
     ]
     enums = [MockEnum(e.python, e.doc, [(name, value) for name, value, _ in e.members]) for e in view.enums]

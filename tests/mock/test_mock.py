@@ -171,6 +171,8 @@ def test_module_matches_the_model_and_the_stub(mock: Any) -> None:
     checked = 0
     for node in ast.parse(stub).body:
         owner, items = orthanc, [node]
+        if isinstance(node, ast.ClassDef) and node.name.startswith("_"):
+            continue  # a stub-only Protocol of callbacks
         if isinstance(node, ast.ClassDef):
             owner, items = getattr(orthanc, node.name), node.body
         for item in items:
