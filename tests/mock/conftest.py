@@ -9,19 +9,18 @@ from typing import Any
 
 import pytest
 
+from tests.mock.models import sdk_model
+
 MOCK_SDK = "1.10.1"
 
 
 @pytest.fixture(scope="session")
 def mock_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from generator.build.pipeline import resolve_header
     from generator.mock.render import write_mock
-    from generator.parse.header_parser import model_from_header
     from generator.plan.plan import build_plan
 
-    resolved = resolve_header(MOCK_SDK)
     folder = tmp_path_factory.mktemp("orthanc-mock")
-    write_mock(build_plan(model_from_header(resolved.path, resolved.version)), folder)
+    write_mock(build_plan(sdk_model(MOCK_SDK)), folder)
     return folder
 
 
