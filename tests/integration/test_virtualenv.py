@@ -11,9 +11,11 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from generator.build.compile import CompileResult
 from generator.build.state import find_interpreter
 from generator.paths import REPO_ROOT
 from tests.integration.conftest import FULL_SUITE_VERSION
@@ -50,10 +52,17 @@ def wheel_venv(plugin: Path, generated_dir: Path, tmp_path_factory: pytest.TempP
                     "--no-build-isolation", "-w", str(root / "out"), str(source)],
                    env=env, check=True, capture_output=True, timeout=300)
     [wheel] = (root / "out").glob("*.whl")
-    venv = root / "venv"
-    subprocess.run([found[0], "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+    venv = make_venv(found[0], root, with_pip=True)
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     str(wheel)], check=True, capture_output=True, timeout=300)
+    return venv
+
+
+def make_venv(python: str, root: Path, *, with_pip: bool = False) -> Path:
+    """root/venv made by python, with a module in its site-packages and one reached through a .pth file."""
+    venv = root / "venv"
+    subprocess.run([python, "-m", "venv", *([] if with_pip else ["--without-pip"]), str(venv)],
+                   check=True, capture_output=True, timeout=300)
     site = site_packages(venv)
     (site / "venv_only_probe").mkdir()
     (site / "venv_only_probe" / "__init__.py").write_text("VALUE = 'from the venv'\n\n"
@@ -63,6 +72,14 @@ def wheel_venv(plugin: Path, generated_dir: Path, tmp_path_factory: pytest.TempP
     (extra / "venv_pth_probe.py").write_text("VALUE = 'through a .pth file'\n")
     (site / "venv_probe_extra.pth").write_text(f"{extra}\n")
     return venv
+
+
+def check_runs_in(venv: Path, info: dict[str, Any]) -> None:
+    assert info["executable"] == str(venv / "bin" / "python")
+    assert info["prefix"] == str(venv)
+    assert (info["probe"], info["pth_probe"]) == ("from the venv", "through a .pth file")
+    assert info["pool"] == [1, 4, 9]  # multiprocessing workers run the venv's python
+    assert info["subprocess_prefix"] == str(venv)
 
 
 def printed_configuration(venv: Path, script: Path) -> dict[str, object]:
@@ -83,12 +100,7 @@ def test_script_runs_in_the_venv_of_the_wheel(wheel_venv: Path, make_server: Cal
     # Only Plugins and PythonScript: the plugin finds the venv it is installed in by itself.
     server = make_server(plugin=Path(plugin), script=script)
     server.start()
-    info = server.get_json("/venv/info")
-    assert info["executable"] == str(wheel_venv / "bin" / "python")
-    assert info["prefix"] == str(wheel_venv)
-    assert (info["probe"], info["pth_probe"]) == ("from the venv", "through a .pth file")
-    assert info["pool"] == [1, 4, 9]
-    assert info["subprocess_prefix"] == str(wheel_venv)
+    check_runs_in(wheel_venv, server.get_json("/venv/info"))
     assert f"using the virtual environment of the plugin {wheel_venv}" in server.log_text()
 
 
@@ -99,6 +111,20 @@ def test_configured_venv_is_used(wheel_venv: Path, plugin: Path, make_server: Ca
     server.start()
     info = server.get_json("/venv/info")
     assert (info["executable"], info["probe"]) == (str(wheel_venv / "bin" / "python"), "from the venv")
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.13"])
+def test_configured_venv_with_other_pythons(version: str, build_plugin: Callable[[str], CompileResult],
+                                            tmp_path: Path, make_server: Callable[..., OrthancServer]) -> None:
+    """The oldest Python (path configuration in C) and a newer one (getpath.py) than the suite's."""
+    found = find_interpreter(version)
+    if found is None:
+        pytest.skip(f"no working python{version} on PATH or in pyenv")
+    venv = make_venv(found[0], tmp_path)
+    server = make_server(plugin=build_plugin(found[0]).path, script=SCRIPTS_DIR / "venv_probe.py",
+                         extra_config={"Python": {"VirtualEnv": str(venv)}})
+    server.start()
+    check_runs_in(venv, server.get_json("/venv/info"))
 
 
 def test_venv_of_another_python_is_refused(plugin: Path, tmp_path: Path,
@@ -114,3 +140,12 @@ def test_venv_of_another_python_is_refused(plugin: Path, tmp_path: Path,
     server.wait_exit(timeout=30)
     log = server.log_text()
     assert f'refusing "Python" > "VirtualEnv" {venv}: it was made by Python {other}' in log, server.log_tail()
+
+
+def test_type_checkers_find_the_stub_of_the_wheel(wheel_venv: Path) -> None:
+    """The wheel also installs orthanc-stubs: mypy run for the venv's python finds `orthanc`."""
+    pytest.importorskip("mypy", reason="mypy checks the script")
+    from tests.stubs.test_stubs import SCRIPTS, mypy
+
+    done = mypy(wheel_venv / "bin" / "python", SCRIPTS / "typed_callbacks.py")
+    assert done.returncode == 0 and "Success: no issues found" in done.stdout, done.stdout + done.stderr
