@@ -360,6 +360,16 @@ class Mock:
         self._install_rest_api_fakes()
         for name, fake in _instance_fakes().items():
             fakes["DicomInstance." + name] = fake
+        fakes["FindQuery.GetFindQuerySize"] = lambda obj: len(obj._mock_tags)
+        fakes["FindQuery.GetFindQueryTagGroup"] = lambda obj, index: obj._mock_tags[index][0][0]
+        fakes["FindQuery.GetFindQueryTagElement"] = lambda obj, index: obj._mock_tags[index][0][1]
+        fakes["FindQuery.GetFindQueryValue"] = lambda obj, index: obj._mock_tags[index][1]
+        fakes["FindAnswers.FindAddAnswer"] = lambda obj, dicom: obj._mock_answers.append(_as_bytes(dicom))
+        fakes["FindAnswers.FindMarkIncomplete"] = lambda obj: None
+        fakes["WorklistQuery.WorklistGetDicomQuery"] = lambda obj: obj._mock_query
+        fakes["WorklistAnswers.WorklistAddAnswer"] = lambda obj, query, dicom: obj._mock_answers.append(
+            _as_bytes(dicom))
+        fakes["WorklistAnswers.WorklistMarkIncomplete"] = lambda obj: None
         self._install_rest_output_fakes()
 
     def _install_rest_api_fakes(self) -> None:
@@ -554,20 +564,24 @@ class Mock:
              called_aet: str = "ORTHANC") -> list[bytes]:
         """Call the C-FIND callback with {(group, element): value}; the answers it added."""
         orthanc = _orthanc()
-        tags = list(query.items())
         answers: list[bytes] = []
-        fakes = {
-            "FindQuery.GetFindQuerySize": lambda obj: len(tags),
-            "FindQuery.GetFindQueryTagGroup": lambda obj, index: tags[index][0][0],
-            "FindQuery.GetFindQueryTagElement": lambda obj, index: tags[index][0][1],
-            "FindQuery.GetFindQueryValue": lambda obj, index: tags[index][1],
-            "FindAnswers.FindAddAnswer": lambda obj, dicom: answers.append(_as_bytes(dicom)),
-            "FindAnswers.FindMarkIncomplete": lambda obj: None,
-        }
-        for name, fake in fakes.items():
-            self._fakes.setdefault(name, fake)
         (callback,) = self._single("RegisterFindCallback")
-        found, request = orthanc.FindAnswers._mock_new(), orthanc.FindQuery._mock_new()
+        found = orthanc.FindAnswers._mock_new(_mock_answers=answers)
+        request = orthanc.FindQuery._mock_new(_mock_tags=list(query.items()))
+        try:
+            callback(found, request, issuer_aet, called_aet)
+        finally:
+            self._invalidate(found, request)
+        return answers
+
+    def worklist(self, query: bytes, issuer_aet: str = "SCU", called_aet: str = "ORTHANC") -> list[bytes]:
+        """Call the worklist callback with a query (DICOM bytes); the answers it added.
+        (WorklistIsMatch has no fake: give one with mock.implement("WorklistQuery.WorklistIsMatch", …).)"""
+        orthanc = _orthanc()
+        answers: list[bytes] = []
+        (callback,) = self._single("RegisterWorklistCallback")
+        found = orthanc.WorklistAnswers._mock_new(_mock_answers=answers)
+        request = orthanc.WorklistQuery._mock_new(_mock_query=bytes(query))
         try:
             callback(found, request, issuer_aet, called_aet)
         finally:

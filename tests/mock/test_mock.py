@@ -135,7 +135,11 @@ def test_other_callbacks_can_be_driven(mock: Any) -> None:
     assert mock.dicom_filter(dicom.data) and not mock.dicom_filter(dicom.data, remote_aet="EVIL")
     assert mock.received_instance(dicom.data, orthanc.InstanceOrigin.DICOM_PROTOCOL)[0] == 1
     assert mock.find({(0x0010, 0x0020): "MOCK*"}) == [dicom.data]
-    assert queries == [(0x0010, 0x0020, "MOCK*")]
+    assert mock.find({(0x0008, 0x0050): "A1", (0x0010, 0x0010): "X"}) == [dicom.data]
+    assert queries == [(0x0010, 0x0020, "MOCK*"), (0x0008, 0x0050, "A1"), (0x0010, 0x0010, "X")]
+    orthanc.RegisterWorklistCallback(
+        lambda answers, query, issuer, called: answers.WorklistAddAnswer(query, query.WorklistGetDicomQuery()))
+    assert mock.worklist(dicom.data) == [dicom.data]
     mock.move(Level="STUDY", StudyInstanceUID=dicom.study_uid, TargetAET="PEER")
     assert moves[0]["StudyInstanceUID"] == dicom.study_uid and moves[0]["OriginatorID"] == 0
 
