@@ -6,7 +6,8 @@ each call then lands here, in the active `Mock`, which
 
 - records registrations (`mock.registrations`) and drives the callbacks like Orthanc would:
   `rest()`, `change()`, `store_instance()`, `http_filter()`, `storage_create/read/remove()`,
-  `find()`, `move()`, `received_instance()`, `cstore_filter()`, `dicom_filter()`, `refresh_metrics()`;
+  `find()`, `worklist()`, `move()`, `received_instance()`, `cstore_filter()`, `dicom_filter()`,
+  `refresh_metrics()`;
 - answers REST calls (`RestApiGet`, `CallRestApi`, …) from `mock.rest_api`, where a test serves
   canned JSON by URI, and, after plugins, from the script's own routes;
 - records what a `RestOutput` receives (`Answer`: status, body, content type, headers, cookies);
