@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _C_NAME = re.compile(r"\bOrthancPlugin[A-Za-z0-9]+(?:_[A-Za-z0-9]+)?\b(\(\))?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"])")
 # Sentences that only concern C memory management: the wrapper frees what it allocates.
-_C_ONLY = re.compile(r"must be freed|OrthancPluginFree|\bfreed by\b|memory buffer\b", re.IGNORECASE)
+_C_ONLY = re.compile(r"must be freed|OrthancPluginFree|\bfreed by\b|^The target memory buffer", re.IGNORECASE)
 
 
 def _enum_members(model: Model) -> dict[str, str]:
