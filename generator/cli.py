@@ -23,6 +23,7 @@ STAGE_CLI_MODULES = [
     "generator.build.build_cli",
     "generator.build.cli",
     "generator.report.cli",
+    "generator.mock.cli",
 ]
 
 

@@ -65,6 +65,13 @@ class BuildPluginThenPy(build_py):
         target.mkdir(parents=True)
         for path in files:
             shutil.copy2(path, target / path.name)
+        # The stub also as the PEP 561 stub-only package orthanc-stubs: mypy, pyright and IDEs run with
+        # this environment's interpreter find `orthanc` with no MYPYPATH.
+        stub = next((p for p in files if p.name == "orthanc.pyi"), None)
+        if stub is not None:
+            stubs = Path(self.build_lib) / "orthanc-stubs"
+            stubs.mkdir(exist_ok=True)
+            shutil.copy2(stub, stubs / "__init__.pyi")
 
 
 class PlatformDistribution(Distribution):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from generator.model.entities import Function, Kind, Model, Parameter
 from generator.model.naming import strip_prefix
 from generator.plan.plan import CustomEntry, Plan, Status, load_yaml
+from generator.render.stub_docs import deprecation, python_doc
 
 INT_LIMITS = {
     (8, True): ("INT8_MIN", "INT8_MAX"),
@@ -91,6 +92,7 @@ class MethodView:
     custom: bool
     pyi_signature: str = ""
     flags: str = "METH_VARARGS | METH_KEYWORDS"
+    deprecated: str | None = None  # the stub's @deprecated message
 
 
 @dataclass
@@ -163,6 +165,10 @@ def _arg(param: Parameter, model: Model, typemap: dict) -> ArgView:
     if kind == Kind.OUTPUT_POINTER and param.type.ref and param.type.width is None:
         # An enum written through a pointer.
         view.signed, view.minimum, view.maximum = True, "INT32_MIN", "INT32_MAX"
+    if kind in (Kind.ENUM, Kind.OUTPUT_POINTER) and param.type.ref and param.type.width is None \
+            and not param.type.ref.endswith("Flags"):
+        # The stub types enum values with their enum class; bit sets stay int (A | B is an int).
+        view.pyi = strip_prefix(param.type.ref)
     return view
 
 
@@ -179,6 +185,8 @@ def _result(function: Function, model: Model, typemap: dict) -> ResultView:
         view.owned = cls.destructor is not None and not rtype.const
     if rtype.kind == Kind.INTEGER:
         view.signed = bool(rtype.signed)
+    if rtype.kind == Kind.ENUM and rtype.ref:
+        view.pyi = strip_prefix(rtype.ref)
     return view
 
 
@@ -202,7 +210,7 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
     return WrapperView(
         sdk_name=function.name,
         c_name=f"OrthancPyGen_{strip_prefix(function.name)}",
-        doc=_doc(function),
+        doc=python_doc(_doc(function), function, model, python_args, result, outputs),
         receiver=receiver,
         args=args,
         result=result,
@@ -232,7 +240,8 @@ def build_view(plan: Plan) -> RenderView:
             continue
         for name in planned.python_names:
             method = MethodView(name, wrapper.c_name, wrapper.doc, custom=False,
-                                pyi_signature=f"({wrapper.pyi_params}) -> {wrapper.pyi_result}")
+                                pyi_signature=f"({wrapper.pyi_params}) -> {wrapper.pyi_result}",
+                                deprecated=deprecation(model.function(planned.name), model))
             if planned.scope == "module":
                 module_functions.append(method)
             else:
