@@ -25,12 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.paths import REPO_ROOT
+from generator.paths import LOADER_DIR, RUNTIME_DIR
 
 from .python_info import PythonInfo, PythonInfoError, query_python
 
-RUNTIME_DIR = REPO_ROOT / "runtime"
-LOADER_DIR = REPO_ROOT / "runtime_loader"
 PLUGIN_VERSION = "0.1.0"
 
 # The project's rule for every C file: C11, all warnings, warnings are errors.
