@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.build.builders import BuildResult, register
 from generator.build.compile import CompileError, compile_plugin
-from generator.build.current import current_platform_tag
+from generator.build.current import host_platform_tag
 from generator.build.pipeline import BuildError, generate, resolve_python
 
 
@@ -74,7 +74,7 @@ def build_host(sdk: str, python: str, output_root: Path, *, allow_unknown: bool 
 
     release = system_sdk_version() if sdk == "system" else sdk
     info = query_python(resolve_python(python))
-    cell_dir = output_root / release / f"{info.tag}-{current_platform_tag()}"
+    cell_dir = output_root / release / f"{info.tag}-{host_platform_tag(late_binding=not info.shared)}"
     return build_into(release, python, cell_dir, allow_unknown=allow_unknown, header=header)
 
 
