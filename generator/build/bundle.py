@@ -8,6 +8,7 @@ SDK release once and packs, into one reproducible tarball:
       bundle.json            plugin version, SDK releases, default SDK
       SHA256SUMS             every other file's checksum, checked by build_plugin.py first
       runtime/*.c *.h        the hand-written runtime
+      runtime_loader/*.c     the late-binding loader (Linux Pythons without a shared libpython)
       sdk/<release>/         orthanc_generated.{c,h}, orthanc_sdk_features.h, orthanc.pyi and the
                              verified OrthancCPlugin.h of that release
 
@@ -28,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.paths import RUNTIME_DIR
+from generator.paths import LOADER_DIR, RUNTIME_DIR
 
 from .compile import PLUGIN_VERSION
 
@@ -67,6 +68,8 @@ def _collect(sdks: Sequence[str], work: Path, *, plugin_version: str) -> dict[st
     for path in sorted(RUNTIME_DIR.iterdir()):
         if path.suffix in (".c", ".h"):
             files[f"runtime/{path.name}"] = path.read_bytes()
+    for path in sorted(LOADER_DIR.glob("*.c")):
+        files[f"runtime_loader/{path.name}"] = path.read_bytes()
     files["build_plugin.py"] = SCRIPT.read_bytes()
     meta = {"plugin_version": plugin_version, "sdks": resolved, "default_sdk": resolved[0], "layout": 1}
     files["bundle.json"] = (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode()

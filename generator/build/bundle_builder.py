@@ -144,10 +144,9 @@ def unix_build(cc: list[str], target: str, root: Path, sdk_dir: Path, python: Py
                plugin_version: str, jobs: int = 2) -> tuple[Path, list[list[str]]]:
     """gcc/clang for Linux and macOS: compile each file, link one shared library."""
     cflags = ["-fPIC", *common_cflags(root, sdk_dir, python, plugin_version)]
+    if target == "linux" and not python.shared:
+        return late_binding_build(cc, root, sdk_dir, python, out, plugin_version, jobs)
     if target == "linux":
-        if not python.shared:
-            raise BuildFailure("this Python has no shared libpython to link against; build with the generator "
-                               "(`python -m generator build`), which makes a late-binding plugin for it")
         filename = f"libOrthancPython-{python.tag}.so"
         if python.soname:
             cflags.append(f"-DORTHANC_PY_LIBPYTHON_SONAME={c_string(python.soname)}")
@@ -167,13 +166,19 @@ def unix_build(cc: list[str], target: str, root: Path, sdk_dir: Path, python: Py
         rpaths = ([python.libdir] if python.libdir else []) + [d.format(v=version) for d in MACOS_LIBPYTHON_DIRS]
         ldflags = ["-dynamiclib", f"-Wl,-install_name,@rpath/{filename}", *library,
                    *(f"-Wl,-rpath,{path}" for path in rpaths)]
+    return compile_and_link(cc, sources(root, sdk_dir), cflags, ldflags, out / filename, jobs)
+
+
+def compile_and_link(cc: list[str], files: list[Path], cflags: list[str], ldflags: list[str], target: Path,
+                     jobs: int) -> tuple[Path, list[list[str]]]:
+    """Compile `files` in parallel and link them into `target`; returns it and the commands run."""
+    filename = target.name
+    out = target.parent
     out.mkdir(parents=True, exist_ok=True)
     commands: list[list[str]] = []
     with tempfile.TemporaryDirectory(prefix="orthanc-python-bundle-") as scratch:
-        objects = [str(Path(scratch) / f"{index:03d}-{source.stem}.o")
-                   for index, source in enumerate(sources(root, sdk_dir))]
-        compiles = [[*cc, *cflags, "-c", str(source), "-o", obj]
-                    for source, obj in zip(sources(root, sdk_dir), objects)]
+        objects = [str(Path(scratch) / f"{index:03d}-{source.stem}.o") for index, source in enumerate(files)]
+        compiles = [[*cc, *cflags, "-c", str(source), "-o", obj] for source, obj in zip(files, objects)]
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             list(pool.map(lambda command: run(command, f"compiling {Path(command[-3]).name}"), compiles))
         commands.extend(compiles)
@@ -184,6 +189,39 @@ def unix_build(cc: list[str], target: str, root: Path, sdk_dir: Path, python: Py
         shutil.copyfile(linked, out / filename)
     (out / filename).chmod(0o755)
     return out / filename, commands
+
+
+def late_binding_build(cc: list[str], root: Path, sdk_dir: Path, python: Python, out: Path, plugin_version: str,
+                       jobs: int) -> tuple[Path, list[list[str]]]:
+    """Linux with a Python that has no shared libpython (cibuildwheel's manylinux images): the
+    plugin Orthanc loads is a small loader (runtime_loader/) that finds a libpython of this version
+    when Orthanc starts, makes its symbols global, then loads the core beside it, which is the
+    usual plugin linked without libpython (see the generator's compile.py)."""
+    version = f"{python.version[0]}.{python.version[1]}"
+    filename = f"libOrthancPython-{python.tag}.so"
+    core = f"libOrthancPython-{python.tag}-core.so"
+    soname = python.soname if ".so" in python.soname else f"libpython{python.ldversion}.so.1.0"
+    cflags = ["-fPIC", *common_cflags(root, sdk_dir, python, plugin_version)]
+    if python.executable:
+        cflags.append(f"-DORTHANC_PY_INTERPRETER={c_string(python.executable)}")
+    libs = [flag for flag in python.libs if flag.startswith("-l")]
+    _, commands = compile_and_link(cc, sources(root, sdk_dir), cflags, ["-shared", f"-Wl,-soname,{core}", *libs],
+                                   out / core, jobs)
+    loader_cflags = [
+        "-fPIC", *WARNINGS, *CODE,
+        f"-DORTHANC_PYTHON_PLUGIN_VERSION={c_string(plugin_version)}",
+        f"-DORTHANC_PY_PYTHON_VERSION={c_string(version)}",
+        f"-DORTHANC_PY_LIBPYTHON_SONAME={c_string(soname)}",
+        f"-DORTHANC_PY_LIBPYTHON_DIR={c_string(python.libdir)}",
+        f"-DORTHANC_PY_CORE_FILENAME={c_string(core)}",
+        f"-ffile-prefix-map={root}=bundle", f"-I{sdk_dir}", f"-I{root / 'runtime'}",
+    ]
+    loader_files = [*sorted((root / "runtime_loader").glob("*.c")), root / "runtime" / "json_mini.c"]
+    # -ldl: dlopen is in libdl before glibc 2.34 (manylinux2014 has 2.17).
+    plugin, more = compile_and_link(cc, loader_files, loader_cflags,
+                                    ["-shared", f"-Wl,-soname,{filename}", "-Wl,--no-undefined", "-ldl"],
+                                    out / filename, jobs)
+    return plugin, commands + more
 
 
 def windows_platform(python: Python) -> str:
@@ -250,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-define", action="append", default=[], help="cross builds: extra -D for pyconfig")
     parser.add_argument("--arch", default="win_amd64", help="windows-mingw: win_amd64 or win32")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="parallel compiles")
+    parser.add_argument("--late-binding", action="store_true",
+                        help="Linux: a loader + core pair that links no libpython (automatic without a shared one)")
     parser.add_argument("--no-verify", action="store_true", help="skip the SHA256SUMS check")
     args = parser.parse_args(argv)
 
@@ -270,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
                             platform=args.arch if target == "windows-mingw" else "")
         else:
             python = Python.running()
+            if args.late_binding:
+                python.shared = False
         cc = shlex.split(args.cc or os.environ.get("CC") or "cc")
         cc += [f"-D{define}" for define in args.python_define]
         out = args.output.resolve()

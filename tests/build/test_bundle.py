@@ -60,6 +60,7 @@ def test_bundle_is_reproducible_and_complete(bundle, bundle_dir: Path, tmp_path:
     for name in ("orthanc_generated.c", "orthanc_generated.h", "orthanc_sdk_features.h", "orthanc.pyi",
                  "OrthancCPlugin.h"):
         assert (sdk_dir / name).is_file(), name
+    assert (bundle_dir / "runtime_loader" / "loader.c").is_file()
     listed = {line.split("  ", 1)[1] for line in (bundle_dir / "SHA256SUMS").read_text().splitlines()}
     on_disk = {p.relative_to(bundle_dir).as_posix() for p in bundle_dir.rglob("*") if p.is_file()}
     assert listed == on_disk - {"SHA256SUMS"}
@@ -90,13 +91,20 @@ def test_unknown_sdk_and_bad_bundle(bundle_dir: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_linux_host_build_runs_in_orthanc(bundle_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("late_binding", [False, True], ids=["linked", "late-binding"])
+def test_linux_host_build_runs_in_orthanc(bundle_dir: Path, tmp_path: Path, late_binding: bool) -> None:
+    """Linked to this libpython, or (as in cibuildwheel's manylinux images) a loader + core pair."""
+    import lief
+
     from tests.orthanc_server import OrthancServer
 
-    done = _build_script(bundle_dir, "-o", str(tmp_path / "out"))
+    done = _build_script(bundle_dir, "-o", str(tmp_path / "out"), *(["--late-binding"] if late_binding else []))
     assert done.returncode == 0, done.stderr
     record = json.loads((tmp_path / "out" / "build.json").read_text())
     plugin = tmp_path / "out" / record["plugin"]
+    needed = lief.ELF.parse(str(plugin)).libraries
+    assert any(name.startswith("libpython") for name in needed) is not late_binding, needed
+    assert (plugin.with_name(plugin.stem + "-core.so")).is_file() is late_binding
     assert record["target"] == "linux" and record["checked_files"] > 40
     assert (tmp_path / "out" / "orthanc.pyi").is_file()
     script = tmp_path / "script.py"
