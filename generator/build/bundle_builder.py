@@ -250,8 +250,9 @@ def msvc_build(root: Path, sdk_dir: Path, python: Python, out: Path, plugin_vers
             include_dirs=[str(sdk_dir), str(root / "runtime"), *python.include_dirs],
             extra_preargs=["/std:c11", "/W3", "/WX", "/O2"])
         libs_dir = Path(sys.base_prefix) / "libs"
-        compiler.link_shared_lib(objects, filename, output_dir=str(out), library_dirs=[str(libs_dir)],
-                                 extra_preargs=[f"/EXPORT:{name}" for name in ENTRY_POINTS])
+        # pyconfig.h names pythonXY.lib itself (#pragma comment(lib)): the folder is enough.
+        compiler.link_shared_object(objects, str(out / filename), library_dirs=[str(libs_dir)],
+                                    export_symbols=list(ENTRY_POINTS))
     return out / filename, [["msvc", str(compiler.cc)]]
 
 

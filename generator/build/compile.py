@@ -253,7 +253,8 @@ def compile_plugin(
     `late_binding` (forced for a Python without a shared libpython): the loader, as `path`, plus
     its core, as `core_path` (see runtime_loader/loader.c)."""
     if not sys.platform.startswith("linux"):
-        raise CompileError("compile_plugin builds Linux binaries; other systems use their own builders")
+        raise CompileError("compile_plugin builds Linux binaries; on macOS and Windows render a source bundle "
+                           "(`python -m generator bundle`) and run its build_plugin.py with the target Python")
     try:
         info = query_python(python)
     except PythonInfoError as error:
