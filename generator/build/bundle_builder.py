@@ -33,6 +33,7 @@ import sysconfig
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ENTRY_POINTS = ("OrthancPluginInitialize", "OrthancPluginFinalize", "OrthancPluginGetName",
@@ -237,8 +238,8 @@ def msvc_build(root: Path, sdk_dir: Path, python: Python, out: Path, plugin_vers
     try:
         from setuptools._distutils.ccompiler import new_compiler  # type: ignore[import-not-found]
     except ImportError:  # Python < 3.12 without setuptools' copy: the standard library's
-        from distutils.ccompiler import new_compiler  # type: ignore[no-redef]
-    compiler = new_compiler(compiler="msvc")
+        from distutils.ccompiler import new_compiler  # type: ignore[no-redef,assignment]
+    compiler: Any = new_compiler(compiler="msvc")
     compiler.initialize()
     filename = f"OrthancPython-{python.tag}-{windows_platform(python)}.dll"
     out.mkdir(parents=True, exist_ok=True)

@@ -11,10 +11,12 @@ these binaries are checked structurally (headers, exports, imports), not run.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .compile import CompileError
 from .python_info import PythonInfo
@@ -28,9 +30,14 @@ def zig_cc(arch: str) -> list[str]:
     return [sys.executable, "-m", "ziglang", "cc", "-target", ZIG_TARGETS[arch]]
 
 
+def _lief() -> Any:
+    """lief, untyped here: its stubs type names as str | bytes and every lookup as Optional."""
+    return importlib.import_module("lief")
+
+
 def libpython_exports(info: PythonInfo) -> list[str]:
     """The C symbols (without Mach-O's leading underscore) that `info`'s shared libpython exports."""
-    import lief
+    lief = _lief()
 
     library = Path(info.libdir) / info.instsoname
     binary = lief.parse(str(library))
@@ -77,7 +84,7 @@ class MachOInfo:
 
 
 def read_macho(path: Path) -> MachOInfo:
-    import lief
+    lief = _lief()
 
     fat = lief.MachO.parse(str(path))
     if fat is None or fat.size != 1:
