@@ -213,3 +213,26 @@ def test_macos_zig_build(bundle_dir: Path, tmp_path: Path, arch: str) -> None:
     python_symbols = {name: library for name, library in macho.undefined.items() if name.startswith(("Py", "_Py"))}
     assert "Py_InitializeFromConfig" in python_symbols or "Py_Initialize" in python_symbols
     assert set(python_symbols.values()) == {libpython}
+
+
+def test_wheel_package_compiles_the_bundle(bundle_dir: Path, tmp_path: Path) -> None:
+    """What the cibuildwheel jobs do: wheel/setup.py with ORTHANC_PYTHON_BUNDLE, no generator involved."""
+    import zipfile
+
+    from generator.paths import REPO_ROOT
+
+    source = tmp_path / "src"
+    shutil.copytree(REPO_ROOT / "wheel", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ORTHANC_PYTHON_PLUGIN_DIR")}
+    env.update({"ORTHANC_PYTHON_BUNDLE": str(bundle_dir), "PIP_NO_INDEX": "1",
+                "ORTHANC_PYTHON_REPO": str(tmp_path / "no-repository-here")})
+    done = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--no-deps",
+                           "--no-build-isolation", "-w", str(tmp_path / "out"), str(source)],
+                          env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [wheel] = (tmp_path / "out").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    tag = "cp{}{}".format(*sys.version_info[:2])
+    assert f"orthanc_python_plugin/_plugin/libOrthancPython-{tag}.so" in names
+    assert "orthanc_python_plugin/_plugin/orthanc.pyi" in names
