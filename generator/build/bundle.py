@@ -23,15 +23,20 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
 import tarfile
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from generator.paths import LOADER_DIR, RUNTIME_DIR
 
 from .compile import PLUGIN_VERSION
+
+if TYPE_CHECKING:
+    from .pipeline import Generated
 
 SCRIPT = Path(__file__).with_name("bundle_builder.py")
 RENDERED = ("orthanc_generated.c", "orthanc_generated.h", "orthanc_sdk_features.h", "orthanc.pyi", "OrthancCPlugin.h")
@@ -57,14 +62,18 @@ def _collect(sdks: Sequence[str], work: Path, *, plugin_version: str) -> dict[st
     """Bundle-relative path -> content, for everything but SHA256SUMS."""
     from .pipeline import generate
 
+    return bundle_files([generate(sdk, work / sdk) for sdk in sdks], plugin_version=plugin_version)
+
+
+def bundle_files(generated: Sequence[Generated], *, plugin_version: str = PLUGIN_VERSION) -> dict[str, bytes]:
+    """The files of a bundle of already rendered releases (the first is the default), but SHA256SUMS."""
     files: dict[str, bytes] = {}
     resolved: list[str] = []
-    for sdk in sdks:
-        generated = generate(sdk, work / sdk)
-        release = generated.header.version
+    for one in generated:
+        release = one.header.version
         resolved.append(release)
         for name in RENDERED:
-            files[f"sdk/{release}/{name}"] = (generated.sources / name).read_bytes()
+            files[f"sdk/{release}/{name}"] = (one.sources / name).read_bytes()
     for path in sorted(RUNTIME_DIR.iterdir()):
         if path.suffix in (".c", ".h"):
             files[f"runtime/{path.name}"] = path.read_bytes()
@@ -74,6 +83,31 @@ def _collect(sdks: Sequence[str], work: Path, *, plugin_version: str) -> dict[st
     meta = {"plugin_version": plugin_version, "sdks": resolved, "default_sdk": resolved[0], "layout": 1}
     files["bundle.json"] = (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode()
     return files
+
+
+@dataclass(frozen=True)
+class ScriptBuild:
+    plugin: Path
+    record: dict[str, Any]  # build.json of the script
+
+
+def build_with_bundle_script(generated: Generated, python: str, out_dir: Path) -> ScriptBuild:
+    """Compile rendered sources with the bundle's build script run by `python`: the native path of
+    `python -m generator build` on macOS (Apple clang) and Windows (MSVC), where compile.py (Linux
+    only) does not apply.  The bundle is laid out unpacked in a temporary folder."""
+    files = bundle_files([generated])
+    files["SHA256SUMS"] = checksums(files)
+    with tempfile.TemporaryDirectory(prefix="orthanc-python-bundle-") as work:
+        root = Path(work)
+        for name, data in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        done = subprocess.run([python, str(root / "build_plugin.py"), "-o", str(out_dir.resolve())],
+                              cwd=root, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BundleError(f"build_plugin.py failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    record = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))
+    return ScriptBuild(plugin=out_dir / record["plugin"], record=record)
 
 
 def checksums(files: dict[str, bytes]) -> bytes:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 from generator.build.builders import BuildResult, register
 from generator.build.compile import CompileError, compile_plugin
 from generator.build.current import host_platform_tag
-from generator.build.pipeline import BuildError, generate, resolve_python
+from generator.build.pipeline import BuildError, Generated, generate, resolve_python
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def build_into(sdk: str, python: str, out_dir: Path, *, allow_unknown: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="orthanc-python-gen-") as work:
         generated = generate(sdk, Path(work), allow_unknown=allow_unknown, header=header)
+        if not sys.platform.startswith("linux"):
+            return _build_elsewhere(generated, interpreter, out_dir)
         try:
             result = compile_plugin(generated.sources, generated.sources, interpreter, out_dir)
         except CompileError as error:
@@ -64,6 +67,29 @@ def build_into(sdk: str, python: str, out_dir: Path, *, allow_unknown: bool = Fa
             sha256=result.sha256,
             summary=_summary(generated.plan),
         )
+
+
+def _build_elsewhere(generated: Generated, interpreter: str, out_dir: Path) -> HostBuild:
+    """macOS and Windows: the source bundle's own build script (Apple clang, MSVC) with the target
+    Python.  Not run on those systems yet; on Linux the same function gives a plugin equal in
+    kind to compile_plugin's (tests/build/test_bundle.py)."""
+    from generator.build.bundle import BundleError, build_with_bundle_script
+
+    try:
+        built = build_with_bundle_script(generated, interpreter, out_dir)
+    except BundleError as error:
+        raise BuildError(str(error)) from error
+    commands = built.record["commands"]
+    return HostBuild(
+        plugin=built.plugin,
+        stub=out_dir / "orthanc.pyi",
+        python=interpreter,
+        python_version=built.record["python"],
+        sdk=generated.header.version,
+        compiler=" ".join(commands[0][:1]) if commands else "",
+        sha256=built.record["sha256"],
+        summary=_summary(generated.plan),
+    )
 
 
 def build_host(sdk: str, python: str, output_root: Path, *, allow_unknown: bool = False,
