@@ -24,6 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--sdk", action="append", default=[],
                         help="SDK release (repeatable; default: build_matrix.yaml's default SDK)")
+    parser.add_argument("--matrix", action="store_true",
+                        help="every SDK release build_matrix.yaml names (default first) whose header the manifest has")
     parser.add_argument("-o", "--output", type=Path, default=Path("dist"), help="output folder (default: dist/)")
     parser.set_defaults(handler=run)
 
@@ -32,7 +34,18 @@ def run(args: argparse.Namespace) -> int:
     from generator.build.bundle import make_bundle
     from generator.build.matrix import load_matrix
 
-    sdks = args.sdk or [load_matrix().default_sdk]
+    sdks = list(args.sdk)
+    if args.matrix or not sdks:
+        matrix = load_matrix()
+        sdks.append(matrix.default_sdk)
+    if args.matrix:
+        for cell in matrix.includes:
+            if cell.header == "manifest":
+                sdks.append(cell.sdk)
+            else:  # that release's header is the runtime's own Orthanc's, built in its chroot
+                print(f"note: {cell.sdk}/{cell.id} takes its header from "
+                      f"runtime {cell.runtime}: not bundled")
+    sdks = list(dict.fromkeys(sdks))
     bundle = make_bundle(sdks, args.output)
     print(f"bundle: {bundle.path}")
     print(f"sdks:   {' '.join(bundle.sdks)}")

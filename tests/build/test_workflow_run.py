@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.build.matrix import load_matrix
 from tests.build.installed import REPO
 
 pytestmark = pytest.mark.slow
@@ -108,6 +109,16 @@ def test_render_then_linux_job_run_here(installed_generator, tmp_path: Path) -> 
 
     runner.run_job("render", jobs["render"])
     [bundle] = (runner.artifacts / "bundle").glob("orthanc-python-plugin-*.tar.gz")
+    import json
+    import tarfile
+
+    with tarfile.open(bundle) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("/bundle.json"))
+        stream = tar.extractfile(member)
+        assert stream is not None
+        meta = json.load(stream)
+    assert meta["default_sdk"] == load_matrix().default_sdk
+    assert {c.sdk for c in load_matrix().includes if c.header == "manifest"} <= set(meta["sdks"])
 
     workspace = runner.run_job("linux", jobs["linux"])
     [plugin] = (workspace / "dist" / "linux").glob("libOrthancPython-cp*.so")
