@@ -246,7 +246,8 @@ def msvc_build(root: Path, sdk_dir: Path, python: Python, out: Path, plugin_vers
     with tempfile.TemporaryDirectory(prefix="orthanc-python-bundle-") as scratch:
         objects = compiler.compile(
             [str(s) for s in sources(root, sdk_dir)], output_dir=scratch,
-            macros=[("WIN32", None), ("NDEBUG", None),
+            # _CRT_SECURE_NO_WARNINGS: MSVC's "use strcpy_s" advice, not a defect of C11 code.
+            macros=[("WIN32", None), ("NDEBUG", None), ("_CRT_SECURE_NO_WARNINGS", None),
                     ("ORTHANC_PYTHON_PLUGIN_VERSION", c_string(plugin_version))],
             include_dirs=[str(sdk_dir), str(root / "runtime"), *python.include_dirs],
             extra_preargs=["/std:c11", "/W3", "/WX", "/O2"])
@@ -316,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
                 python.shared = False
         cc = shlex.split(args.cc or os.environ.get("CC") or "cc")
         cc += [f"-D{define}" for define in args.python_define]
+        if target == "macos" and os.environ.get("ARCHFLAGS"):
+            # cibuildwheel's x86_64 builds on an arm64 Mac (and universal2) say so only here.
+            cc += shlex.split(os.environ["ARCHFLAGS"])
         out = args.output.resolve()
         if target in ("linux", "macos"):
             plugin, commands = unix_build(cc, target, HERE, sdk_dir, python, out, meta["plugin_version"],
