@@ -3,8 +3,12 @@
  *   "PythonScript": path              "Python": { "Path": path,
  *   "PythonVerbose": bool                         "Verbose": bool,
  *                                                  "DisplayMemoryUsage": bool,
- *                                                  "AllowThreads": bool }
+ *                                                  "AllowThreads": bool,
+ *                                                  "Output": "console" | "log" }
  * Path and Verbose in the section are aliases of the two global keys.
+ * Output says where sys.stdout and sys.stderr go: Orthanc's own standard
+ * output and error (the default, as with the Orthanc project's plugin), or
+ * Orthanc's log (stdout at warning level, stderr at error level).
  */
 #pragma once
 
@@ -14,6 +18,7 @@ typedef struct
   int verbose;
   int displayMemoryUsage;
   int allowThreads;
+  int outputToLog;           /* "Output": "log" */
 } OrthancPyConfig;
 
 /* Returns 0, or -1 after logging why the configuration is unusable. */
