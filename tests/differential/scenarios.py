@@ -66,7 +66,8 @@ def output_and_logging(session: Session) -> None:
 
 
 REST_ANSWERS = ("buffer", "str", "header", "redirect", "status", "status-body", "status-body-no-size", "error-details",
-                "unauthorized", "not-allowed", "multipart", "png", "jpeg", "nothing", "twice", "return-value", "wrong-args")
+                "unauthorized", "not-allowed", "multipart", "png", "jpeg", "nothing", "twice", "return-value",
+                "wrong-args")
 
 
 def rest_routes(session: Session) -> None:
