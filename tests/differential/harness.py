@@ -10,7 +10,7 @@ What is observed:
 - every step's result: HTTP status, body (JSON parsed when it is JSON), the headers a script can
   set (content-type, location, set-cookie, x-*), DICOM peers' answers;
 - stdout: every line (Orthanc writes its log to stderr, so stdout is the script's own output);
-- stderr: the raw lines the scripts write (they start with "stderr:"), the messages of the
+- stderr: the raw lines the scripts write (they contain "stderr:"), the messages of the
   plugin's log lines that the scripts log (they start with "log:") with their level, and the
   exception lines (`SomeError: message`) of every traceback, wherever it is printed;
 - the exit code of Orthanc once stopped with SIGTERM (a hang on stop fails the run).
@@ -194,7 +194,7 @@ def split_stderr(text: str) -> tuple[list[str], list[str], list[str]]:
         message = match.group(2) if match else line
         if match and message.startswith("log:"):
             logged.append(f"{match.group(1)} {message}")
-        elif not match and line.startswith("stderr:"):
+        elif not match and "stderr:" in line:
             raw.append(line)
         # A traceback's last line, alone or inside a log line (some log tracebacks on one line).
         exception = EXCEPTION_LINE.match(message.strip())
