@@ -68,11 +68,13 @@ class WrapperView:
     pyi_result: str
     python_name: str = ""
     deprecated: bool = False
+    code_in_result: bool = False  # the error code is the first item of the result (typemap.yaml)
 
     @property
     def n_items(self) -> int:
         """How many values make the Python result (a tuple when more than one)."""
-        return (0 if self.result.convert in ("none", "error_code") else 1) + len(self.outputs)
+        first = 1 if self.code_in_result else 0 if self.result.convert in ("none", "error_code") else 1
+        return first + len(self.outputs)
 
     @property
     def needs_done(self) -> bool:
@@ -214,7 +216,9 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
     python_args = [a for a in args if a.python and a is not receiver]
     params = ([] if receiver is None else ["self"]) + [f"{a.py_name}: {a.pyi}" for a in python_args]
     params += [f"{a.explicit_size}: int | None = None" for a in python_args if a.explicit_size]
-    results = ([result.pyi] if result.pyi != "None" else []) + [a.pyi for a in outputs]
+    code_in_result = (result.convert == "error_code" and
+                      function.name in typemap.get("code_in_result", {}).get("functions", []))
+    results = ([result.pyi] if result.pyi != "None" else ["int"] if code_in_result else []) + [a.pyi for a in outputs]
     pyi_result = "None" if not results else results[0] if len(results) == 1 else f"tuple[{', '.join(results)}]"
     return WrapperView(
         sdk_name=function.name,
@@ -228,6 +232,7 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
         pyi_result=pyi_result,
         python_name=strip_prefix(function.name),
         deprecated=function.deprecated,
+        code_in_result=code_in_result,
     )
 
 
