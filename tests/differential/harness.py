@@ -82,9 +82,13 @@ def normalise(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(normalise(item) for item in value)
     if isinstance(value, dict):
-        return {normalise(key): normalise(item) for key, item in value.items()}
+        return {normalise(key): "<per-server>" if key in PER_SERVER_KEYS else normalise(item)
+                for key, item in value.items()}
     return value
 
+
+# Values of Orthanc's JSON that each server draws at random.
+PER_SERVER_KEYS = {"DatabaseServerIdentifier"}
 
 OBSERVED_HEADERS = ("content-type", "location", "set-cookie", "www-authenticate")
 
