@@ -128,3 +128,13 @@ def test_book_multiprocessing_pattern_on_every_python(version: str, build_plugin
     assert "stdout: worker printed" in server.stdout_text()
     assert server.stop() == 0
     assert json.dumps(session.steps).count("missing output") == 0
+
+
+def test_orthanc_call_in_a_forked_child_raises(processes: SeparateStreamsServer) -> None:
+    """A forked child is a copy of Orthanc's process: the gate of issue 14 makes every orthanc call there
+    raise a clear error instead of entering Orthanc's code."""
+    outcome = processes.get("/processes/fork-gate", timeout=60).json()
+    assert processes.stop() == 0
+    if outcome == "no exception" or "without answering" in outcome or "still running" in outcome:
+        pytest.skip(f"the fork gate (issue 14) is not in this build: the child's call gave {outcome!r}")
+    assert outcome.split(":")[0] in ("RuntimeError", "OrthancException"), outcome

@@ -80,7 +80,7 @@ def test_same_observation_as_the_runtime_reference(runtime_name: str, name: str,
     assert not found, "\n".join(found) + "\n--- ours (tail) ---\n" + "\n".join(ours.server_log.splitlines()[-30:])
 
 
-@pytest.mark.parametrize("runtime_name", RUNTIMES)
+@pytest.mark.parametrize("runtime_name", [*RUNTIMES, "bookworm-i386"])
 def test_book_multiprocessing_pattern_in_the_runtime(runtime_name: str, runtime_plugin: RuntimePlugins,  # noqa: F811
                                                      tmp_path: Path) -> None:
     plugin = runtime_plugin(runtime_name)

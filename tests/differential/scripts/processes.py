@@ -64,3 +64,31 @@ orthanc.RegisterRestCallback('/processes/(spawn|forkserver)', OnSpawn)
 orthanc.RegisterRestCallback('/processes/initializer', OnInitializer)
 orthanc.RegisterRestCallback('/processes/worker-dies', OnWorkerDies)
 orthanc.RegisterRestCallback('/processes/fork', OnFork)
+
+
+def CallOrthancInChild(queue):
+    try:
+        orthanc.LogWarning('log: from a forked child')
+        queue.put('no exception')
+    except Exception as error:
+        queue.put('%s: %s' % (type(error).__name__, error))
+
+
+def OnForkGate(output, uri, **request):
+    queue = multiprocessing.Queue()
+    process = multiprocessing.Process(target=CallOrthancInChild, args=(queue,))
+    process.start()
+    process.join(10)
+    if process.is_alive():
+        process.terminate()
+        process.join(10)
+        outcome = 'still running after 10 s'
+    else:
+        try:
+            outcome = queue.get(timeout=1)
+        except Exception:
+            outcome = 'exited with code %s without answering' % process.exitcode
+    output.AnswerBuffer(json.dumps(outcome), 'application/json')
+
+
+orthanc.RegisterRestCallback('/processes/fork-gate', OnForkGate)
