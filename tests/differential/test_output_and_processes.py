@@ -138,3 +138,13 @@ def test_orthanc_call_in_a_forked_child_raises(processes: SeparateStreamsServer)
     if outcome == "no exception" or "without answering" in outcome or "still running" in outcome:
         pytest.skip(f"the fork gate (issue 14) is not in this build: the child's call gave {outcome!r}")
     assert outcome.split(":")[0] in ("RuntimeError", "OrthancException"), outcome
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_script_guarding_its_import_works_with_spawn(make_server: Callable[..., SeparateStreamsServer],
+                                                     plugin: Path, method: str) -> None:
+    """`import orthanc` raises ImportError (the stand-in) in spawned children: a guarded script loads there."""
+    server = make_server(plugin=plugin, script=SCRIPTS / "spawn_guarded.py").start()
+    answer = server.get(f"/spawn-guarded/{method}", timeout=60)
+    assert (answer.status, answer.json()) == (200, [1, 4, 9]), server.log_tail()
+    assert server.stop() == 0
