@@ -116,6 +116,7 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
 
   char* globalScript = NULL;
   char* sectionScript = NULL;
+  char* output = NULL;
   int globalVerbose = 0;
   int sectionVerbose = 0;
 
@@ -125,12 +126,33 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
       ReadBool(json, "Python", "Verbose", &sectionVerbose) < 0 ||
       ReadBool(json, "Python", "DisplayMemoryUsage", &config->displayMemoryUsage) < 0 ||
       ReadBool(json, "Python", "AllowThreads", &config->allowThreads) < 0 ||
-      ReadString(json, "Python", "VirtualEnv", &config->virtualEnv) < 0)
+      ReadString(json, "Python", "VirtualEnv", &config->virtualEnv) < 0 ||
+      ReadString(json, "Python", "Output", &output) < 0)
   {
     free(globalScript);
     free(sectionScript);
+    free(output);
     OrthancPyConfig_Clear(config);
     return -1;
+  }
+
+  if (output != NULL)
+  {
+    int known = (strcmp(output, "log") == 0 || strcmp(output, "console") == 0);
+    if (!known)
+    {
+      OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option \"Python\" > \"Output\" "
+                     "must be \"console\" or \"log\", not \"%s\"", output);
+    }
+    config->outputToLog = (strcmp(output, "log") == 0);
+    free(output);
+    if (!known)
+    {
+      free(globalScript);
+      free(sectionScript);
+      OrthancPyConfig_Clear(config);
+      return -1;
+    }
   }
 
   if (globalScript != NULL && sectionScript != NULL && strcmp(globalScript, sectionScript) != 0)

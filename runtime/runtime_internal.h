@@ -233,6 +233,13 @@ void OrthancPyJobs_Clear(void);
 
 /* ---- log_stream.c -------------------------------------------------------- */
 
-/* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */
+/* GIL held: sys.stdout -> Orthanc's warning log, sys.stderr -> error log. */
 int OrthancPyLogStream_Install(void);
 void OrthancPyLogStream_Clear(void);
+
+/* ---- child_processes.c ---------------------------------------------------- */
+
+/* GIL held: multiprocessing's default start method (fork), forked children
+ * (signals, plain streams when `outputToLog`), spawned children (a stand-in
+ * orthanc module), pools whose workers die. 0, or -1 after logging. */
+int OrthancPyChildProcesses_Setup(int outputToLog);
