@@ -3,7 +3,8 @@
  *   "PythonScript": path              "Python": { "Path": path,
  *   "PythonVerbose": bool                         "Verbose": bool,
  *                                                  "DisplayMemoryUsage": bool,
- *                                                  "AllowThreads": bool }
+ *                                                  "AllowThreads": bool,
+ *                                                  "StopGracePeriod": seconds }
  * Path and Verbose in the section are aliases of the two global keys.
  */
 #pragma once
@@ -14,6 +15,7 @@ typedef struct
   int verbose;
   int displayMemoryUsage;
   int allowThreads;
+  double stopGracePeriod;    /* see gate.c: bound of every wait at stop */
 } OrthancPyConfig;
 
 /* Returns 0, or -1 after logging why the configuration is unusable. */
