@@ -37,7 +37,11 @@ def wait_for_hammering(server: OrthancServer, token: str | None = None, timeout:
     deadline = time.monotonic() + timeout
     state: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        answer = server.get("/hammer/state", timeout=10.0)
+        try:
+            answer = server.get("/hammer/state", timeout=10.0)
+        except OSError:  # Orthanc restarting after /tools/reset
+            time.sleep(0.1)
+            continue
         if answer.status == 200:
             state = answer.json()
             if state["token"] != token and set(state["counts"]) >= REQUIRED_KINDS:
