@@ -19,69 +19,23 @@ from typing import Any
 import pytest
 
 from tests.integration.helpers import QUICK_STOP_CONFIG, SCRIPTS_DIR
+from tests.integration.stop_checks import HAMMER, list_resources, reset_rounds, sigterm_rounds
 from tests.orthanc_server import OrthancServer
 
 pytestmark = pytest.mark.integration
 
-HAMMER = SCRIPTS_DIR / "stop_hammer.py"
 HANG = SCRIPTS_DIR / "stop_hang.py"
 GRACE_CONFIG = {**QUICK_STOP_CONFIG, "Python": {"StopGracePeriod": 1}}
 ROUNDS = 20
-# Kinds of calls that must have gone through before the stop (the others depend on the SDK).
-REQUIRED_KINDS = {"rest_get", "rest_post", "generated", "http_self", "create_dicom", "key_value", "timer"}
-
-
-def wait_for_hammering(server: OrthancServer, token: str | None = None, timeout: float = 20.0) -> dict[str, Any]:
-    """The script's state once every kind of call has succeeded at least once (in the new script if token is
-    the old one's)."""
-    deadline = time.monotonic() + timeout
-    state: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        try:
-            answer = server.get("/hammer/state", timeout=10.0)
-        except OSError:  # Orthanc restarting after /tools/reset
-            time.sleep(0.1)
-            continue
-        if answer.status == 200:
-            state = answer.json()
-            if state["token"] != token and set(state["counts"]) >= REQUIRED_KINDS:
-                return state
-        time.sleep(0.05)
-    raise AssertionError(f"the script did not hammer every kind of call: {state}\n{server.log_tail()}")
-
-
-def list_resources(server: OrthancServer) -> int:
-    """The number of instances, after reading the index through several routes."""
-    patients = server.get_json("/patients")
-    instances = server.get_json("/instances")
-    assert isinstance(patients, list) and isinstance(instances, list)
-    assert server.get_json("/statistics")["CountInstances"] >= 0
-    if instances:
-        assert server.get_json(f"/instances/{instances[-1]}")["ID"] == instances[-1]
-    return len(instances)
 
 
 def test_sigterm_with_threads_calling_from_import_time(plugin: Path, tmp_path: Path) -> None:
     """20 start-ups with threads calling Orthanc while the script loads, and 20 SIGTERM stops."""
-    instances = 0
-    for round_number in range(ROUNDS):
-        server = OrthancServer(workdir=tmp_path, plugin=plugin, script=HAMMER, extra_config=GRACE_CONFIG,
-                               env={"HAMMER_AT_IMPORT": "1"})
-        try:
-            server.start()
-            assert list_resources(server) >= instances, "the index lost instances"
-            wait_for_hammering(server)
-            assert server.get("/hammer/spawn").status == 200
-            time.sleep(0.2)
-            instances = list_resources(server)
-        finally:
-            code = server.stop()
-        assert code == 0, f"round {round_number}: exit code {code}\n{server.log_tail()}"
+    def make() -> OrthancServer:
+        return OrthancServer(workdir=tmp_path, plugin=plugin, script=HAMMER,
+                             extra_config={**GRACE_CONFIG, "HammerAtImport": True})
 
-    log = server.log_text()
-    assert "a Python thread calls Orthanc before it has started; the call waits" in log
-    assert "calls from Python into Orthanc now fail" in log
-
+    instances = sigterm_rounds(make, ROUNDS)
     # The index is readable by an Orthanc without the plugin.
     with OrthancServer(workdir=tmp_path, extra_config=QUICK_STOP_CONFIG) as plain:
         assert list_resources(plain) >= instances > 0
@@ -91,23 +45,7 @@ def test_resets_with_threads_calling(plugin: Path, tmp_path: Path) -> None:
     """20 /tools/reset while the threads call: each time the new script runs and serves."""
     server = OrthancServer(workdir=tmp_path, plugin=plugin, script=HAMMER, extra_config=GRACE_CONFIG)
     with server:
-        state = wait_for_hammering(server)
-        pid = state["pid"]
-        tokens = {state["token"]}
-        for _ in range(ROUNDS):
-            assert server.get("/hammer/spawn").status == 200
-            answer = server.post("/tools/reset", b"")
-            assert answer.status == 200
-            state = wait_for_hammering(server, token=state["token"], timeout=30.0)
-            assert state["pid"] == pid, "the reset happens inside the same process"
-            assert state["token"] not in tokens, "the new script runs in a new interpreter"
-            tokens.add(state["token"])
-        list_resources(server)
-        code = server.stop()
-    assert code == 0, server.log_tail()
-    log = server.log_text()
-    assert log.count("stop_hammer loaded") == ROUNDS + 1
-    assert "interpreter is NOT finalized" not in log, "every reset finalized the old interpreter"
+        reset_rounds(server, ROUNDS)
     with OrthancServer(workdir=tmp_path, extra_config=QUICK_STOP_CONFIG) as plain:
         assert list_resources(plain) > 0
 

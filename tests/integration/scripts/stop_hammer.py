@@ -3,8 +3,8 @@
 Eight threads started at load time, each calling one kind of SDK function in a loop: most ignore
 errors and go on (the worst case: only the plugin can end them), two end at the first error. A REST
 route starts more such threads from inside a callback, and a chain of threading.Timers calls Orthanc
-too. With HAMMER_AT_IMPORT in the environment the threads start calling while the script is
-loaded, before Orthanc serves.
+too. With "HammerAtImport": true in Orthanc's configuration the threads start calling while the
+script is loaded, before Orthanc serves.
 """
 
 import json
@@ -16,7 +16,8 @@ import uuid
 import orthanc
 
 TOKEN = uuid.uuid4().hex
-PORT = json.loads(orthanc.GetConfiguration())["HttpPort"]
+CONFIGURATION = json.loads(orthanc.GetConfiguration())
+PORT = CONFIGURATION["HttpPort"]
 COUNTS = {}
 COUNTS_LOCK = threading.Lock()
 DICOM_TAGS = json.dumps({"PatientID": "HAMMER", "PatientName": "HAMMER^STOP", "Modality": "OT"})
@@ -123,6 +124,6 @@ orthanc.RegisterRestCallback("/hammer/state", on_state)
 
 start_threads()
 threading.Timer(0.02, timer_tick).start()
-if os.environ.get("HAMMER_AT_IMPORT"):
+if CONFIGURATION.get("HammerAtImport"):
     time.sleep(0.5)  # the threads are calling while the script is still loading
 orthanc.LogWarning("stop_hammer loaded " + TOKEN)
