@@ -417,9 +417,10 @@ int OrthancPyGate_InstallForkHook(void)
 
 /* ---- Python threads at stop ------------------------------------------------ */
 
-/* Runs the exit hooks of threading (concurrent.futures wakes its idle
- * workers there) on a thread of its own, because they join threads without
- * a bound; then tells which other threads still run Python code. */
+/* Cancels the pending threading.Timers (a stop flag of their own), runs
+ * the exit hooks of threading (concurrent.futures wakes its idle workers
+ * there) on a thread of its own, because they join threads without a
+ * bound; then tells which other threads still run Python code. */
 static const char g_threadsCode[] =
   "import sys, threading, time, traceback\n"
   "def _run_exit_hooks():\n"
@@ -429,6 +430,9 @@ static const char g_threadsCode[] =
   "        except BaseException:\n"
   "            pass\n"
   "def start_exit_hooks():\n"
+  "    for thread in threading.enumerate():\n"
+  "        if isinstance(thread, threading.Timer):\n"
+  "            thread.cancel()\n"
   "    threading.Thread(target=_run_exit_hooks, name='orthanc-stop', daemon=True).start()\n"
   "def others():\n"
   "    me = threading.get_ident()\n"

@@ -124,6 +124,7 @@ orthanc.RegisterRestCallback("/hammer/state", on_state)
 
 start_threads()
 threading.Timer(0.02, timer_tick).start()
+threading.Timer(3600, timer_tick).start()  # pending at every stop: the plugin cancels it
 if CONFIGURATION.get("HammerAtImport"):
     time.sleep(0.5)  # the threads are calling while the script is still loading
 orthanc.LogWarning("stop_hammer loaded " + TOKEN)
