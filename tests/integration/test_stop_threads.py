@@ -50,6 +50,18 @@ def test_resets_with_threads_calling(plugin: Path, tmp_path: Path) -> None:
         assert list_resources(plain) > 0
 
 
+def test_threads_that_stop_on_orthanc_stopped(plugin: Path, make_server: Callable[..., OrthancServer]) -> None:
+    """The shape the README recommends: Python hears of ORTHANC_STOPPED before the gate closes (its calls
+    still work then), the threads end by themselves, and the interpreter is finalized."""
+    server = make_server(plugin=plugin, script=SCRIPTS_DIR / "stop_polite.py")
+    server.start()
+    assert server.stop() == 0, server.log_tail()
+    log = server.log_text()
+    assert "polite: call at ORTHANC_STOPPED answered" in log
+    assert log.count("polite: worker ended") == 4
+    assert "raising SystemExit" not in log and "NOT finalized" not in log
+
+
 def test_never_returning_callback_does_not_block_the_stop(plugin: Path,
                                                           make_server: Callable[..., OrthancServer]) -> None:
     """A REST callback sleeping for an hour: the stop ends soon after the grace period, the pending request
