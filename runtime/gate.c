@@ -66,6 +66,7 @@ static OrthancPluginContext* g_real = NULL;   /* Orthanc's context */
 static OrthancPluginContext g_proxy;          /* handed out by OrthancPy_GetContext() */
 static atomic_int g_state = GATE_DEAD;
 static atomic_long g_inFlight = 0;            /* calls inside Orthanc now */
+static atomic_long g_logsInFlight = 0;        /* log entries let through once closed */
 static atomic_int g_closing = 0;              /* Close() has begun (run once) */
 static atomic_int g_threadsLogged = 0;
 static double g_gracePeriod = 10.0;
@@ -128,17 +129,20 @@ static OrthancPyStatus Refuse(const char* reason)
 }
 
 
-static OrthancPyStatus PassCounted(_OrthancPluginService service, const void* params)
+/* Closing waits for `g_inFlight` only: a thread logging without pause
+ * must not hold the stop for the whole grace period. Finishing waits for
+ * both. */
+static OrthancPyStatus PassCounted(_OrthancPluginService service, const void* params, atomic_long* counter)
 {
-  atomic_fetch_add(&g_inFlight, 1);
+  atomic_fetch_add(counter, 1);
   int state = atomic_load(&g_state);
   if (state == GATE_DEAD || state == GATE_CHILD)
   {
-    atomic_fetch_sub(&g_inFlight, 1);
+    atomic_fetch_sub(counter, 1);
     return Refuse(state == GATE_CHILD ? g_childMessage : g_stoppingMessage);
   }
   OrthancPyStatus result = g_real->InvokeService(g_real, service, params);
-  atomic_fetch_sub(&g_inFlight, 1);
+  atomic_fetch_sub(counter, 1);
   return result;
 }
 
@@ -151,12 +155,12 @@ static OrthancPyStatus SlowPath(_OrthancPluginService service, const void* param
     switch (atomic_load(&g_state))
     {
       case GATE_OPEN:
-        return PassCounted(service, params);
+        return PassCounted(service, params, &g_inFlight);
 
       case GATE_NOT_STARTED:
         if (t_owner || t_callbackDepth > 0 || IsLogService(service))
         {
-          return PassCounted(service, params);
+          return PassCounted(service, params, &g_inFlight);
         }
         if (waitUntil == 0.0)
         {
@@ -177,7 +181,7 @@ static OrthancPyStatus SlowPath(_OrthancPluginService service, const void* param
       case GATE_CLOSED:
         if (IsLogService(service))
         {
-          return PassCounted(service, params);
+          return PassCounted(service, params, &g_logsInFlight);
         }
         return Refuse(g_stoppingMessage);
 
@@ -225,6 +229,7 @@ void OrthancPyGate_Init(OrthancPluginContext* real, int gated)
     g_proxy.InvokeService = GateInvoke;
   }
   atomic_store(&g_inFlight, 0);
+  atomic_store(&g_logsInFlight, 0);
   atomic_store(&g_closing, 0);
   atomic_store(&g_threadsLogged, 0);
   atomic_store(&g_deadlineSet, 0);
@@ -358,7 +363,7 @@ void OrthancPyGate_Finish(void)
   atomic_store(&g_state, GATE_DEAD);
   /* Only logging can still be inside (closing drained the rest): it is
    * quick, give it a moment before Orthanc unloads the plugin. */
-  for (int i = 0; i < 200 && atomic_load(&g_inFlight) > 0; i++)
+  for (int i = 0; i < 200 && atomic_load(&g_inFlight) + atomic_load(&g_logsInFlight) > 0; i++)
   {
     Sleep(0.005);
   }
