@@ -70,7 +70,10 @@ orthanc.RegisterRestCallback('/processes/fork', OnFork)
 
 def CallOrthancInChild(queue):
     try:
+        # Logging does not enter Orthanc in a child (it goes to the child's stderr); anything else
+        # must be refused by the gate.
         orthanc.LogWarning('log: from a forked child')
+        orthanc.RestApiGet('/system')
         queue.put('no exception')
     except Exception as error:
         queue.put('%s: %s' % (type(error).__name__, error))
