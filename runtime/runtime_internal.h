@@ -196,3 +196,9 @@ void OrthancPyStorageCommitment_Clear(void);
 /* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */
 int OrthancPyLogStream_Install(void);
 void OrthancPyLogStream_Clear(void);
+
+/* versions.c: which Orthanc runs the plugin (see runtime/README.md, "Orthanc releases").
+ * _Check: at OrthancPluginInitialize(), before anything else; -1 (logged) below the floor.
+ * _AddToModule: orthanc.GetOrthancVersion() and orthanc.SDK_VERSION. GIL held. */
+int OrthancPyVersions_Check(OrthancPluginContext* context);
+int OrthancPyVersions_AddToModule(PyObject* module);
