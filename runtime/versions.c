@@ -45,8 +45,14 @@ int OrthancPyVersions_Check(OrthancPluginContext* context)
   /* The SDK's own test, against the floor rather than against the SDK the
    * plugin was generated from: it also checks that the enumerations have
    * the size Orthanc expects. */
-  if (!OrthancPluginCheckVersionAdvanced(context, ORTHANC_PY_FLOOR_MAJOR, ORTHANC_PY_FLOOR_MINOR,
-                                         ORTHANC_PY_FLOOR_REVISION))
+#if ORTHANC_PY_HAS_OrthancPluginCheckVersionAdvanced
+  int accepted = OrthancPluginCheckVersionAdvanced(context, ORTHANC_PY_FLOOR_MAJOR, ORTHANC_PY_FLOOR_MINOR,
+                                                   ORTHANC_PY_FLOOR_REVISION);
+#else
+  /* SDKs before 1.3.0 (older than the floor): their floor is the SDK itself. */
+  int accepted = OrthancPluginCheckVersion(context);
+#endif
+  if (!accepted)
   {
     OrthancPy_Logf(ORTHANC_PY_LOG_ERROR,
                    "Python plugin: this plugin needs Orthanc %d.%d.%d or later (generated from SDK %s), "

@@ -20,8 +20,8 @@ from generator.model import serialize
 from generator.model.entities import Model
 from generator.model.history import history_headers, merge_history, parse_all
 from generator.model.since import version_key
-from generator.paths import cache_root
 from generator.parse.clang_setup import ParseError
+from generator.paths import cache_root
 
 
 def _history_dir() -> Path:

@@ -10,8 +10,8 @@ import keyword
 from dataclasses import dataclass, field
 
 from generator.model.entities import Function, Kind, Model, Parameter, Since
-from generator.model.since import version_key
 from generator.model.naming import strip_prefix
+from generator.model.since import version_key
 from generator.plan.plan import CustomEntry, Plan, Status, load_yaml
 
 INT_LIMITS = {
