@@ -57,3 +57,15 @@ def stub_items(stub: Path) -> dict[str, Version | None]:
 def absent_in(stub: Path, running: Version) -> set[str]:
     """The items of the stub that an Orthanc of release `running` does not get."""
     return {name for name, needs in stub_items(stub).items() if needs is not None and needs > running}
+
+
+def host_orthanc_version(binary: str) -> Version | None:
+    """The release of an Orthanc binary (`Orthanc --version`), None if it does not say."""
+    import subprocess
+
+    try:
+        done = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"Orthanc (\d+)\.(\d+)\.(\d+)", done.stdout)
+    return (int(found[1]), int(found[2]), int(found[3])) if found else None
