@@ -55,3 +55,16 @@ def test_gated_functions_are_checked_before_the_call() -> None:
     text = "\n".join(path.read_text() for path in (REPO_ROOT / "runtime").glob("*.c"))
     for name in load_yaml("runtime.yaml")["gated"]:
         assert f"OrthancPy_OrthancHas(ORTHANC_PY_SINCE_{name})" in text, name
+
+
+def test_the_runtime_reads_no_struct_field_newer_than_the_floor(model_of, all_models: dict[str, Model]) -> None:
+    """Orthanc hands the plugin its own structures (an HTTP request...): a field a release after the
+    floor added is not there in an older Orthanc, so the runtime must not read it without a gate."""
+    floor = load_yaml("runtime.yaml")["floor"]
+    newest = list(all_models)[-1]
+    old = {s.name: {f.name for f in s.fields} for s in model_of(floor).structs}
+    added = {f.name: s.name for s in model_of(newest).structs for f in s.fields
+             if s.name in old and f.name not in old[s.name]}
+    text = "\n".join(path.read_text() for path in (REPO_ROOT / "runtime").glob("*.c"))
+    read = {name: struct for name, struct in added.items() if re.search(rf"(->|\.){name}\b", text)}
+    assert not read, f"fields newer than the floor {floor}, read by the runtime: {read}"
