@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from generator.atomic_files import write_texts
@@ -38,6 +39,8 @@ def model_for_build(header: Path, release: str) -> Model:
     except (ParseError, ValueError):
         older = []
     if not older:
+        print(f"warning: no SDK headers older than {release} in {_history_dir()}: items without a since "
+              "annotation are taken as available in every Orthanc the plugin starts in", file=sys.stderr)
         return model_from_header(header, release)
     headers = [*older, (release, header)]
     digest = hashlib.sha256()
