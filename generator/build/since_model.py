@@ -39,6 +39,10 @@ def model_for_build(header: Path, release: str) -> Model:
     except (ParseError, ValueError):
         older = []
     if not older:
+        from generator.plan.plan import load_yaml
+
+        if version_key(release) <= version_key(load_yaml("runtime.yaml")["floor"]):
+            return model_from_header(header, release)  # nothing is newer than the floor: no gates
         print(f"warning: no SDK headers older than {release} in {_history_dir()}: items without a since "
               "annotation are taken as available in every Orthanc the plugin starts in", file=sys.stderr)
         return model_from_header(header, release)
