@@ -1,5 +1,6 @@
 """One binary for every Orthanc: a plugin generated from SDK 1.12.10 (the matrix's default) runs in
-older and newer Orthancs, leaving out at run time what the running Orthanc lacks.
+older and newer Orthancs, leaving out at run time what the running Orthanc lacks (and so does one
+generated from sid's 1.13.0 header, in the host's Orthanc 1.10.1).
 
 - the host's Orthanc 1.10.1 (x86_64) and bookworm-i386's 1.10.1, trixie's 1.12.7: every item the
   stub marks "Needs Orthanc X" with X newer than the running release is absent, its lookup raises
@@ -51,9 +52,9 @@ def ask(server: OrthancServer, stub: Path) -> dict[str, Any]:
     return answer.json()
 
 
-def check(answer: dict[str, Any], stub: Path, running: Version, name: str) -> None:
+def check(answer: dict[str, Any], stub: Path, running: Version, name: str, sdk: str = SDK) -> None:
     """Every item of the stub is in the module exactly when the running Orthanc has it."""
-    assert answer["sdk"] == SDK
+    assert answer["sdk"] == sdk
     assert parse_version(answer["orthanc"]) == running
     assert answer["system_name"] == name
     wrong: list[str] = []
@@ -127,6 +128,30 @@ def test_a_floor_above_the_running_orthanc_is_refused(host_build: HostPlugin, tm
     assert "this plugin needs Orthanc 1.12.8 or later (generated from SDK 1.12.10), this is Orthanc 1.10.1" in log
     assert "Error while initializing plugin" in log  # Orthanc's own error for a refusing plugin
     assert "Python 3" not in log  # refused before the interpreter exists
+
+
+def test_sid_header_binary_in_the_host_orthanc(tmp_path: Path) -> None:
+    """A plugin generated from the header of sid's Orthanc 1.13.0 (newer than the manifest) runs in
+    the host's Orthanc 1.10.1 too."""
+    import os
+
+    runtime = get_runtime("sid-amd64")
+    header = runtime.host_path(runtime.sdk_header)
+    if os.geteuid() != 0 or runtime.state().status != "present" or not header.is_file():
+        pytest.skip(f"needs the sid-amd64 runtime's OrthancCPlugin.h ({runtime.state()})")
+    found = find_interpreter("3.11")
+    if found is None:
+        pytest.skip("no working python3.11")
+    sources = generate("1.13.0", tmp_path / "work", allow_unknown=True, header=header).sources
+    built = compile_plugin(sources, sources, found[0], tmp_path / "plugin")
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE, encoding="utf-8")
+    server = OrthancServer(workdir=tmp_path / "orthanc", plugin=built.path, script=script,
+                           extra_config=QUICK_STOP_CONFIG)
+    with server.start():
+        running = parse_version(server.get_json("/system")["Version"])
+        stub = sources / "orthanc.pyi"
+        check(ask(server, stub), stub, running, server.name, sdk="1.13.0")
 
 
 @pytest.fixture(scope="module")
