@@ -111,6 +111,7 @@ static void Shutdown(void)
   g_running = 0;
 
   OrthancPyRest_Clear();
+  OrthancPyChunkedRest_Clear();
   OrthancPyStoredInstance_Clear();
   OrthancPyHttpFilter_Clear();
   OrthancPyExplorer_Clear();
@@ -122,6 +123,10 @@ static void Shutdown(void)
   OrthancPyDicomInstanceFilter_Clear();
   OrthancPyMetrics_Clear();
   OrthancPyStorageCommitment_Clear();
+  OrthancPyImageCodecs_Clear();
+  OrthancPyWebDav_Clear();
+  OrthancPyHttpAuth_Clear();
+  OrthancPyJobs_Clear();
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();
 }

@@ -38,8 +38,8 @@ typedef struct
 } RestCall;
 
 
-/* New reference to the keyword arguments of a REST callback. */
-static PyObject* BuildKeywords(const OrthancPluginHttpRequest* request)
+/* Declared in runtime_internal.h: chunked_rest.c builds the same arguments. */
+PyObject* OrthancPyRest_BuildKeywords(const OrthancPluginHttpRequest* request)
 {
   PyObject* kwargs = PyDict_New();
   if (kwargs == NULL)
@@ -150,7 +150,7 @@ static OrthancPyStatus RestBody(void* payload)
 
   PyObject* output = OrthancPy_WrapObject(ORTHANC_PY_CLASS_RestOutput, call->output, 0);
   PyObject* args = (uri != NULL) ? PyTuple_Pack(2, output, uri) : NULL;
-  PyObject* kwargs = (args != NULL) ? BuildKeywords(call->request) : NULL;
+  PyObject* kwargs = (args != NULL) ? OrthancPyRest_BuildKeywords(call->request) : NULL;
   PyObject* result = (kwargs != NULL) ? PyObject_Call(callback, args, kwargs) : NULL;
 
   OrthancPyStatus code = ORTHANC_PY_SUCCESS;

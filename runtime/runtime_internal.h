@@ -122,6 +122,30 @@ PyObject* OrthancPy_BytesFromMemoryBuffer(OrthancPluginMemoryBuffer* buffer);
 /* Raises TypeError unless `callback` is callable. Returns 0 or -1. */
 int OrthancPy_CheckCallable(PyObject* callback, const char* what);
 
+/* HTTP headers as the SDK takes them: parallel C arrays of UTF-8 keys and
+ * values. GIL held. OrthancPy_HeadersFromMapping() accepts None or any
+ * mapping of str to str; 0, or -1 with TypeError/ValueError set. The arrays
+ * point into `items`, which keeps the strings alive while the GIL is
+ * released; OrthancPy_ReleaseHeaders() frees everything (safe twice). */
+typedef struct
+{
+  uint32_t count;
+  const char** keys;     /* malloc'ed */
+  const char** values;
+  PyObject* items;       /* owned list of (key, value) */
+} OrthancPyHeaders;
+
+int OrthancPy_HeadersFromMapping(PyObject* mapping, OrthancPyHeaders* headers);
+void OrthancPy_ReleaseHeaders(OrthancPyHeaders* headers);
+
+/* New reference: the JSON object of answer headers that the SDK's HTTP calls
+ * fill in, as a dict (empty if the buffer is). Frees the buffer. GIL held. */
+PyObject* OrthancPy_DictFromJsonBuffer(OrthancPluginMemoryBuffer* buffer);
+
+/* New reference to the keyword arguments a REST callback receives (method,
+ * groups, headers, get for GET, body for POST/PUT). GIL held. */
+PyObject* OrthancPyRest_BuildKeywords(const OrthancPluginHttpRequest* request);
+
 /* ---- callback_lists.c ------------------------------------------------------ */
 
 /* Registers one C callback with Orthanc (called without the GIL). */
@@ -170,6 +194,7 @@ void OrthancPyRest_Clear(void);
 void OrthancPyStoredInstance_Clear(void);
 void OrthancPyHttpFilter_Clear(void);
 void OrthancPyExplorer_Clear(void);
+void OrthancPyChunkedRest_Clear(void);   /* chunked_rest.c */
 
 /* GIL held, at shutdown: delivers the queued changes, then stops the
  * worker thread (waiting for it with the GIL released). */
@@ -189,6 +214,21 @@ void OrthancPyCStoreFilter_Clear(void);
 void OrthancPyDicomInstanceFilter_Clear(void);
 void OrthancPyMetrics_Clear(void);
 void OrthancPyStorageCommitment_Clear(void);
+
+/* image_codecs.c / webdav.c / http_auth.c: GIL held, at shutdown: forget the
+ * decoders and transcoders, the WebDAV collections, the authentication
+ * callback and the audit log handlers. */
+void OrthancPyImageCodecs_Clear(void);
+void OrthancPyWebDav_Clear(void);
+void OrthancPyHttpAuth_Clear(void);
+
+
+/* ---- jobs.c -------------------------------------------------------------- */
+
+/* GIL held, at shutdown (after the dispatcher stopped): forgets the
+ * unserializers and drops the Python objects of the jobs Orthanc still
+ * holds; their later callbacks fail cleanly without Python. */
+void OrthancPyJobs_Clear(void);
 
 
 /* ---- log_stream.c -------------------------------------------------------- */

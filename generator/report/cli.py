@@ -83,7 +83,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     gates.add_argument(
         "--fail-on-unclassified", action="store_true",
         help="fail when a function is not wrapped and no rule names it (with --baseline: only "
-        "functions that were not already so in the baseline)",
+        "functions that were not already so in the baseline; with --history and no --baseline: "
+        "in any release of the history)",
     )
     coverage.set_defaults(handler=run)
 
@@ -141,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         verdicts.append(verdict)
     if args.fail_on_unclassified:
         verdicts.append(gates.unclassified(document, baseline))
+        if history is not None and baseline is None:
+            verdicts.append(gates.unclassified_history(history[:-1]))
     for line in summary_lines(document, verdicts, dropped, written):
         print(line)
     return 0 if all(v.passed for v in verdicts) else 1

@@ -7,13 +7,17 @@
                 because no rule names it (custom.yaml, or rules.yaml's not_applicable /
                 not_wrapped), and it was not already in that state in the baseline.  Without a
                 baseline every such function counts.  A maintainer clears it by writing a
-                hand-written wrapper or a rule with a deliberate reason.
+                hand-written wrapper or a rule with a deliberate reason.  With a history and no
+                baseline, every release of the history counts (unclassified_history): a custom
+                entry that older releases cannot compile leaves the function to the rules there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from generator.plan.plan import Plan
 from generator.report.document import WRAPPED, CoverageDocument
 
 
@@ -72,3 +76,31 @@ def unclassified(document: CoverageDocument, baseline: CoverageDocument | None) 
         else f"{len(found)} function(s) not wrapped and named by no rule ({scope})"
     )
     return Verdict("unclassified", not found, summary, found)
+
+
+def unclassified_history(plans: Sequence[Plan]) -> Verdict:
+    """The strict unclassified gate over the releases of a history (the target's own plan included
+    or not: each function is named once, with the releases where it is unclassified)."""
+    from generator.report.build import entries_of, release_of
+
+    releases_of: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    for plan in plans:
+        for entry in entries_of(plan):
+            if entry.unclassified:
+                releases_of.setdefault(entry.name, []).append(release_of(plan.model))
+                reasons[entry.name] = entry.reason or ""
+    found = [f"{name} ({reasons[name]}) in {_releases(releases)}" for name, releases in sorted(releases_of.items())]
+    summary = (
+        f"every function of the {len(plans)} releases of the history has a rule or maps mechanically"
+        if not found
+        else f"{len(found)} function(s) not wrapped and named by no rule in some release of the history"
+    )
+    return Verdict("unclassified-history", not found, summary, found)
+
+
+def _releases(releases: list[str]) -> str:
+    """A short list: a long run of releases as its first and last (the history is in order)."""
+    if len(releases) <= 3:
+        return ", ".join(releases)
+    return f"{releases[0]} … {releases[-1]} ({len(releases)} releases)"

@@ -30,13 +30,26 @@ pytestmark = pytest.mark.integration
 EXPECTED = {
     "1.12.10": {"OrthancPyCustom_RegisterStorageArea3", "OrthancPyCustom_GetKeyValue",
                 "OrthancPyCustom_ReserveQueueValue", "OrthancPyCustom_RegisterMoveCallback3",
-                "OrthancPyCustom_RegisterStorageCommitmentScpCallback2", "OrthancPyCustom_RegisterWorklistCallback2"},
-    "1.6.0": {"OrthancPyCustom_RegisterStorageCommitmentScpCallback", "OrthancPyCustom_RegisterMoveCallback2"},
-    "0.9.5": {"OrthancPyCustom_RegisterWorklistCallback", "OrthancPyCustom_RegisterStorageArea"},
+                "OrthancPyCustom_RegisterStorageCommitmentScpCallback2", "OrthancPyCustom_RegisterWorklistCallback2",
+                "OrthancPyCustom_RegisterHttpAuthentication", "OrthancPyCustom_RegisterAuditLogHandler",
+                "OrthancPyCustom_RegisterWebDavCollection", "OrthancPyCustom_RegisterTranscoderCallback",
+                "OrthancPyCustom_CreateJob", "OrthancPyCustom_SubmitJob"},
+    "1.6.0": {"OrthancPyCustom_RegisterStorageCommitmentScpCallback", "OrthancPyCustom_RegisterMoveCallback2",
+              "OrthancPyCustom_RegisterDecodeImageCallback",
+              "OrthancPyCustom_HttpClient", "OrthancPyCustom_PeersCallPeerApi", "OrthancPyCustom_ChunkedHttpClient",
+              "OrthancPyCustom_RegisterChunkedRestCallback", "OrthancPyCustom_SendMultipartItem2",
+              "OrthancPyCustom_CreateJob", "OrthancPyCustom_RegisterJobsUnserializer"},
+    "0.9.5": {"OrthancPyCustom_RegisterWorklistCallback", "OrthancPyCustom_RegisterStorageArea",
+              "OrthancPyCustom_RegisterDecodeImageCallback"},
 }
 ABSENT = {
-    "1.6.0": {"OrthancPyCustom_RegisterStorageArea2", "OrthancPyCustom_RegisterReceivedInstanceCallback"},
-    "0.9.5": {"OrthancPyCustom_RegisterFindCallback", "OrthancPyCustom_RegisterMoveCallback"},
+    "1.6.0": {"OrthancPyCustom_RegisterStorageArea2", "OrthancPyCustom_RegisterReceivedInstanceCallback",
+              "OrthancPyCustom_RegisterTranscoderCallback", "OrthancPyCustom_RegisterWebDavCollection",
+              "OrthancPyCustom_RegisterHttpAuthentication"},
+    "0.9.5": {"OrthancPyCustom_RegisterFindCallback", "OrthancPyCustom_RegisterMoveCallback",
+              "OrthancPyCustom_HttpClient", "OrthancPyCustom_CallPeerApi", "OrthancPyCustom_ChunkedHttpClient",
+              "OrthancPyCustom_RegisterChunkedRestCallback", "OrthancPyCustom_SendMultipartItem2",
+              "OrthancPyCustom_CreateJob"},
 }
 RUNTIMES = {"trixie-amd64": "3.13", "sid-amd64": "3.14"}
 

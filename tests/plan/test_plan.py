@@ -34,11 +34,14 @@ def test_known_decisions(model_of):
     assert plan.get("OrthancPluginFreeImage").reason == "destructor"
     assert plan.get("OrthancPluginRegisterRestCallback").status == Status.CUSTOM
     assert plan.get("OrthancPluginRegisterRestCallback").custom == ["RegisterRestCallback"]
-    assert plan.get("OrthancPluginRegisterDecodeImageCallback").reason == "needs-callback"
+    assert plan.get("OrthancPluginRegisterDecodeImageCallback").custom == ["RegisterDecodeImageCallback"]
+    assert plan.get("OrthancPluginRegisterWebDavCollection").custom == ["RegisterWebDavCollection"]
     assert plan.get("OrthancPluginRegisterWorklistCallback").custom == ["RegisterWorklistCallback"]
     # One SDK registration behind two Python forms (one callback, or create/get_size/apply/free).
     assert plan.get("OrthancPluginRegisterMoveCallback").custom == ["RegisterMoveCallback", "RegisterMoveCallback2"]
-    assert plan.get("OrthancPluginHttpClient").reason == "array"
+    assert plan.get("OrthancPluginHttpClient").custom == ["HttpClient"]
+    # Custom entries win over a not_wrapped pattern of rules.yaml ("OrthancPluginChunked*").
+    assert plan.get("OrthancPluginChunkedHttpClient").status == Status.CUSTOM
     assert plan.get("OrthancPluginCallRestApi").custom == ["CallRestApi"]
 
 

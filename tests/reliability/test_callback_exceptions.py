@@ -40,6 +40,12 @@ COVERED = {
     "RegisterMoveCallback2": ("move2", "move2", "move2_create_raises"),
     "RegisterStorageArea": ("storage1", "storage-create", "storage_create_raises"),
     "RegisterStorageArea2": ("storage2", "storage-create", "storage_create_raises"),
+    "RegisterDecodeImageCallback": ("codecs", "decoder", "decoder_raises"),
+    "RegisterTranscoderCallback": ("codecs", "transcoder", "transcoder_raises"),
+    "RegisterWebDavCollection": ("codecs", "webdav", "webdav_raises"),
+    # SDK 1.12.9+: raised in the sid runtime by tests/runtimes/test_http_auth_audit.py.
+    "RegisterHttpAuthentication": ("sid-runtime", "authentication", "authenticate"),
+    "RegisterAuditLogHandler": ("sid-runtime", "audit", "first_handler"),
 }
 STORAGE_KINDS = (("storage-create", "storage_create_raises"), ("storage-read", "storage_read_raises"),
                  ("storage-remove", "storage_remove_raises"))
@@ -174,3 +180,25 @@ def test_many_exceptions_in_a_row(make_server: MakeServer) -> None:
     assert answers == [500] * 300
     serves_on(server)
     assert server.log_text().count("reliability-boom-rest") >= 300
+
+
+def test_codecs_and_webdav(make_server: MakeServer) -> None:
+    """A raising decoder or transcoder: Orthanc falls back to its own; a raising WebDAV callback: 500."""
+    from tests.integration.dicom_files import make_dicom
+
+    server = make_server("raising.py", {"WebDavEnabled": True}, env={"RAISING_GROUP": "codecs"})
+    for round_number in range(ROUNDS):
+        upload = server.post("/instances", make_dicom(f"CODECS{round_number}").data)
+        assert upload.status == 200, upload.text
+        instance = upload.json()["ID"]
+        assert server.get(f"/instances/{instance}/preview").status == 200  # DCMTK decoded it
+        body = json.dumps({"Transcode": "1.2.840.10008.1.2", "Replace": {"PatientName": "X"}}).encode()
+        assert server.post(f"/instances/{instance}/modify", body).status == 200  # DCMTK transcoded it
+        assert server.request("PROPFIND", "/raising-dav/", headers={"Depth": "1"}).status == 500
+        assert server.get("/raising-dav/file.txt").status == 500
+        assert server.request("PUT", "/raising-dav/file.txt", body=b"x").status == 500
+        serves_on(server)
+    for kind, function in (("decoder", "decoder_raises"), ("transcoder", "transcoder_raises"),
+                           ("webdav", "webdav_raises")):
+        expect_logged(server, kind, function, ROUNDS)
+    assert server.stop() == 0, server.log_tail()

@@ -14,6 +14,7 @@ SDK >= 1.12 in trixie and sid) take the session fixture `runtime_plugin` (tests/
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,26 +54,30 @@ class RuntimePlugins:
 
     def __init__(self, dist: Path) -> None:
         self.dist = dist
-        self._built: dict[str, RuntimePlugin | str] = {}
+        self._built: dict[tuple[str, str | None], RuntimePlugin | str] = {}
         self._copies = contextlib.ExitStack()
 
-    def __call__(self, name: str) -> RuntimePlugin:
+    def __call__(self, name: str, sdk: str | None = None) -> RuntimePlugin:
+        """The plugin of runtime `name`, built against its own Orthanc's SDK, or against release
+        `sdk` of the manifest (an SDK the runtime's Orthanc is at least as new as)."""
         if os.geteuid() != 0:
             pytest.skip("needs root (chroot, mount)")
-        if name not in self._built:
-            self._built[name] = self._build(name)
-        found = self._built[name]
+        if (name, sdk) not in self._built:
+            self._built[(name, sdk)] = self._build(name, sdk)
+        found = self._built[(name, sdk)]
         if isinstance(found, str):
             pytest.fail(found)
         return found
 
-    def _build(self, name: str) -> RuntimePlugin | str:
+    def _build(self, name: str, sdk: str | None) -> RuntimePlugin | str:
         runtime = get_runtime(name)
         state = runtime.state()
         if state.status != "present":
             pytest.skip(f"runtime {name} is {state} (create it with: nox -s runtimes)")
         info = runtime.info()
         cell = own_cell(runtime, info)
+        if sdk is not None:
+            cell = dataclasses.replace(cell, sdk=sdk, header="manifest")
         [outcome] = build_cells([cell], self.dist, jobs=1, log=lambda line: None)
         if outcome.status == "skipped":
             pytest.skip(f"{cell.key}: {outcome.detail}")

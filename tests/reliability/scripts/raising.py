@@ -6,6 +6,7 @@ $RAISING_GROUP picks what is registered, since Orthanc has a single slot for som
             C-FIND, worklist, C-MOVE (RegisterMoveCallback), storage commitment
   move2     RegisterMoveCallback2 (create raises)
   storage1  RegisterStorageArea / storage2  RegisterStorageArea2 (each function raises on its trigger)
+  codecs    RegisterDecodeImageCallback, RegisterTranscoderCallback, RegisterWebDavCollection
 Callbacks that would stop everything else (received-instance, C-STORE filter, storage create)
 raise only for DICOM files whose PatientID holds their marker.
 """
@@ -113,6 +114,18 @@ def storage_remove_raises(file_uuid, content_type):
     boom("storage-remove")
 
 
+def decoder_raises(dicom, frame_index):
+    boom("decoder")
+
+
+def transcoder_raises(dicom, allowed_syntaxes, allow_new_sop_instance_uid):
+    boom("transcoder")
+
+
+def webdav_raises(path, *data):
+    boom("webdav")
+
+
 def ok(output, uri, **request):
     output.AnswerBuffer("ok", "text/plain")
 
@@ -146,5 +159,9 @@ elif GROUP == "storage1":
     orthanc.RegisterStorageArea(storage_create_raises, storage_read_raises, storage_remove_raises)
 elif GROUP == "storage2":
     orthanc.RegisterStorageArea2(storage_create_raises, storage_read_raises, storage_remove_raises)
+elif GROUP == "codecs":
+    orthanc.RegisterDecodeImageCallback(decoder_raises)
+    orthanc.RegisterTranscoderCallback(transcoder_raises)
+    orthanc.RegisterWebDavCollection("/raising-dav", *[webdav_raises] * 6)
 else:
     raise ValueError(f"unknown RAISING_GROUP {GROUP}")
