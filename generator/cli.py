@@ -21,8 +21,10 @@ STAGE_CLI_MODULES = [
     "generator.model.cli",
     "generator.render.cli",
     "generator.build.build_cli",
+    "generator.build.bundle_cli",
     "generator.build.cli",
     "generator.report.cli",
+    "generator.mock.cli",
 ]
 
 

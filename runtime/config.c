@@ -124,10 +124,12 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
       ReadBool(json, NULL, "PythonVerbose", &globalVerbose) < 0 ||
       ReadBool(json, "Python", "Verbose", &sectionVerbose) < 0 ||
       ReadBool(json, "Python", "DisplayMemoryUsage", &config->displayMemoryUsage) < 0 ||
-      ReadBool(json, "Python", "AllowThreads", &config->allowThreads) < 0)
+      ReadBool(json, "Python", "AllowThreads", &config->allowThreads) < 0 ||
+      ReadString(json, "Python", "VirtualEnv", &config->virtualEnv) < 0)
   {
     free(globalScript);
     free(sectionScript);
+    OrthancPyConfig_Clear(config);
     return -1;
   }
 
@@ -238,4 +240,6 @@ void OrthancPyConfig_Clear(OrthancPyConfig* config)
 {
   free(config->script);
   config->script = NULL;
+  free(config->virtualEnv);
+  config->virtualEnv = NULL;
 }

@@ -3,7 +3,8 @@
  *   "PythonScript": path              "Python": { "Path": path,
  *   "PythonVerbose": bool                         "Verbose": bool,
  *                                                  "DisplayMemoryUsage": bool,
- *                                                  "AllowThreads": bool }
+ *                                                  "AllowThreads": bool,
+ *                                                  "VirtualEnv": path }
  * Path and Verbose in the section are aliases of the two global keys.
  */
 #pragma once
@@ -14,6 +15,7 @@ typedef struct
   int verbose;
   int displayMemoryUsage;
   int allowThreads;
+  char* virtualEnv;          /* malloc'd "Python" > "VirtualEnv"; NULL when not configured */
 } OrthancPyConfig;
 
 /* Returns 0, or -1 after logging why the configuration is unusable. */

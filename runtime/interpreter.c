@@ -4,6 +4,7 @@
 #include "interpreter.h"
 
 #include "runtime_internal.h"
+#include "venv.h"
 
 #include <stdio.h>
 
@@ -129,17 +130,30 @@ int OrthancPyInterpreter_Start(const OrthancPyConfig* config)
 
   /* Inside Orthanc the program is Orthanc: the standard library would be
    * looked up next to /usr/sbin and sys.executable would re-run Orthanc
-   * (multiprocessing starts its helpers with it). When the interpreter the
-   * plugin was built for is present, present ourselves as that program. */
-#if defined(ORTHANC_PY_INTERPRETER)
-  if (FileExists(ORTHANC_PY_INTERPRETER) &&
-      CheckStatus(PyConfig_SetBytesString(&pyConfig, &pyConfig.program_name, ORTHANC_PY_INTERPRETER),
-                  "program name") < 0)
+   * (multiprocessing starts its helpers with it). Present ourselves as the
+   * python of the virtual environment (venv.c), else as the interpreter the
+   * plugin was built for when it is present. */
+  char* venvPython = NULL;  /* owned */
+  if (OrthancPyVenv_Resolve(config, &venvPython) < 0)
   {
     PyConfig_Clear(&pyConfig);
     return -1;
   }
+  const char* program = venvPython;
+#if defined(ORTHANC_PY_INTERPRETER)
+  if (program == NULL && FileExists(ORTHANC_PY_INTERPRETER))
+  {
+    program = ORTHANC_PY_INTERPRETER;
+  }
 #endif
+  if (program != NULL &&
+      CheckStatus(PyConfig_SetBytesString(&pyConfig, &pyConfig.program_name, program), "program name") < 0)
+  {
+    free(venvPython);
+    PyConfig_Clear(&pyConfig);
+    return -1;
+  }
+  free(venvPython);
 
   char* argv[1];
   argv[0] = config->script;

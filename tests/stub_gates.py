@@ -1,8 +1,8 @@
 """What a rendered orthanc.pyi says each item needs from the running Orthanc.
 
 Items newer than the plugin's floor carry "Needs Orthanc X.Y.Z or later" in their docstring
-(functions, classes, methods, enumerations) or "# Orthanc X.Y.Z+" after an enumeration member; on an
-older Orthanc the module leaves them out.
+(functions, classes, methods, enumerations and their members); on an older Orthanc the module leaves
+them out.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import ast
 import re
 from pathlib import Path
 
-NEEDS = re.compile(r"Needs Orthanc (\d+)\.(\d+)\.(\d+) or later")
-MEMBER = re.compile(r"^    ([A-Z0-9_]+): int = -?\d+  # Orthanc (\d+)\.(\d+)\.(\d+)\+$")
+NEEDS = re.compile(r"[Nn]eeds Orthanc (\d+)\.(\d+)\.(\d+) or later")
 
 Version = tuple[int, int, int]
 
@@ -22,35 +21,36 @@ def parse_version(text: str) -> Version:
     return major, minor, revision
 
 
-def _needs(node: ast.AST) -> Version | None:
-    doc = ast.get_docstring(node) if isinstance(node, ast.FunctionDef | ast.ClassDef) else None
-    found = NEEDS.search(doc or "")
+def _version_in(text: str | None) -> Version | None:
+    found = NEEDS.search(text or "")
     return (int(found[1]), int(found[2]), int(found[3])) if found else None
+
+
+def _needs(node: ast.AST) -> Version | None:
+    return _version_in(ast.get_docstring(node) if isinstance(node, ast.FunctionDef | ast.ClassDef) else None)
 
 
 def stub_items(stub: Path) -> dict[str, Version | None]:
     """"Name", "Class.Method" and "Enum.MEMBER" -> the release it needs (None: every Orthanc the
-    plugin starts in)."""
-    text = stub.read_text(encoding="utf-8")
+    plugin starts in). Private names (stub-only protocols) are left out."""
     items: dict[str, Version | None] = {}
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.FunctionDef):
+    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
             items[node.name] = _needs(node)
-        elif isinstance(node, ast.ClassDef):
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
             outer = _needs(node)
             items[node.name] = outer
-            for item in node.body:
+            body = node.body
+            for index, item in enumerate(body):
                 if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
                     items[f"{node.name}.{item.name}"] = _needs(item) or outer
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                    items[f"{node.name}.{item.target.id}"] = outer
-    current = None
-    for line in text.splitlines():
-        if line.startswith("class "):
-            current = line[len("class "):].split(":")[0].split("(")[0]
-        member = MEMBER.match(line)
-        if member and current:
-            items[f"{current}.{member[1]}"] = (int(member[2]), int(member[3]), int(member[4]))
+                    # An enumeration member: its docstring is the string right after it.
+                    following = body[index + 1] if index + 1 < len(body) else None
+                    doc = (following.value.value if isinstance(following, ast.Expr)
+                           and isinstance(following.value, ast.Constant)
+                           and isinstance(following.value.value, str) else None)
+                    items[f"{node.name}.{item.target.id}"] = _version_in(doc) or outer
     return items
 
 

@@ -3,7 +3,10 @@
 The plugin is made for the interpreter running this build (cibuildwheel runs one build per target
 Python), by the generator in the repository around this folder:
 `python -m generator matrix build --current`.  Set ORTHANC_PYTHON_PLUGIN_DIR to a folder that
-already holds a built cell (dist/<sdk>/<cell>/) to package that instead.
+already holds a built cell (dist/<sdk>/<cell>/) to package that instead, or ORTHANC_PYTHON_BUNDLE
+to an unpacked source bundle (both absolute, or relative to the repository) to compile it with the
+bundle's build_plugin.py (CI does: no libclang in the wheel jobs; ORTHANC_PYTHON_SDK picks the
+bundle's SDK release).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ PLUGIN_SUFFIXES = (".so", ".dll", ".dylib")
 
 
 def _from_folder(folder: Path) -> list[Path]:
+    if not folder.is_absolute():  # relative to the repository, as CI's steps name it
+        folder = REPO / folder
     files = [p for p in folder.iterdir() if p.suffix in PLUGIN_SUFFIXES or p.name == "orthanc.pyi"]
     if not any(p.suffix in PLUGIN_SUFFIXES for p in files):
         raise SystemExit(f"{folder}: no plugin binary ({', '.join(PLUGIN_SUFFIXES)}) in it")
@@ -54,17 +59,43 @@ def _build_current() -> list[Path]:
     return made
 
 
+def _build_from_bundle(bundle: Path) -> list[Path]:
+    """Compile the plugin for this interpreter with a source bundle's own build_plugin.py (made by
+    `python -m generator bundle`): a C compiler and this Python are all it needs, no generator."""
+    if not bundle.is_absolute():
+        bundle = REPO / bundle
+    out = Path(tempfile.mkdtemp(prefix="orthanc-python-wheel-"))
+    command = [sys.executable, str(bundle / "build_plugin.py"), "-o", str(out)]
+    if os.environ.get("ORTHANC_PYTHON_SDK"):
+        command += ["--sdk", os.environ["ORTHANC_PYTHON_SDK"]]
+    subprocess.run(command, cwd=bundle, check=True)
+    return _from_folder(out)
+
+
 class BuildPluginThenPy(build_py):
     def run(self) -> None:
         super().run()
         given = os.environ.get("ORTHANC_PYTHON_PLUGIN_DIR")
-        files = _from_folder(Path(given)) if given else _build_current()
+        bundle = os.environ.get("ORTHANC_PYTHON_BUNDLE")
+        if given:
+            files = _from_folder(Path(given))
+        elif bundle:
+            files = _build_from_bundle(Path(bundle))
+        else:
+            files = _build_current()
         target = Path(self.build_lib) / PACKAGE / "_plugin"
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
         for path in files:
             shutil.copy2(path, target / path.name)
+        # The stub also as the PEP 561 stub-only package orthanc-stubs: mypy, pyright and IDEs run with
+        # this environment's interpreter find `orthanc` with no MYPYPATH.
+        stub = next((p for p in files if p.name == "orthanc.pyi"), None)
+        if stub is not None:
+            stubs = Path(self.build_lib) / "orthanc-stubs"
+            stubs.mkdir(exist_ok=True)
+            shutil.copy2(stub, stubs / "__init__.pyi")
 
 
 class PlatformDistribution(Distribution):

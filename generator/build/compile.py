@@ -25,12 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.paths import REPO_ROOT
+from generator.paths import LOADER_DIR, RUNTIME_DIR
 
 from .python_info import PythonInfo, PythonInfoError, query_python
 
-RUNTIME_DIR = REPO_ROOT / "runtime"
-LOADER_DIR = REPO_ROOT / "runtime_loader"
 PLUGIN_VERSION = "0.1.0"
 
 # The project's rule for every C file: C11, all warnings, warnings are errors.
@@ -255,7 +253,8 @@ def compile_plugin(
     `late_binding` (forced for a Python without a shared libpython): the loader, as `path`, plus
     its core, as `core_path` (see runtime_loader/loader.c)."""
     if not sys.platform.startswith("linux"):
-        raise CompileError("compile_plugin builds Linux binaries; other systems use their own builders")
+        raise CompileError("compile_plugin builds Linux binaries; on macOS and Windows render a source bundle "
+                           "(`python -m generator bundle`) and run its build_plugin.py with the target Python")
     try:
         info = query_python(python)
     except PythonInfoError as error:

@@ -29,6 +29,18 @@ def current_platform_tag() -> str:
     raise MatrixError(f"unsupported platform {name!r}")
 
 
+def host_platform_tag(*, late_binding: bool = False) -> str:
+    """The platform tag a host build really has.  On Linux a plugin linked against this machine's
+    libpython (by its absolute RUNPATH) runs on this machine's kind of system only: `linux_x86_64`,
+    as bdist_wheel and `auditwheel show` call it.  Only a late-binding build (no libpython linked)
+    can become manylinux, and then only after `auditwheel repair` checks its symbol versions; the
+    matrix's cell names stay cibuildwheel's identifiers, which name that wheel."""
+    tag = current_platform_tag()
+    if tag.startswith("manylinux_") and not late_binding:
+        return "linux_" + tag.split("_", 1)[1]
+    return tag
+
+
 def current_cell_id() -> str:
     return f"cp{sys.version_info[0]}{sys.version_info[1]}-{current_platform_tag()}"
 

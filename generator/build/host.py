@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from generator.build.builders import BuildResult, register
 from generator.build.compile import CompileError, compile_plugin
-from generator.build.current import current_platform_tag
-from generator.build.pipeline import BuildError, generate, resolve_python
+from generator.build.current import host_platform_tag
+from generator.build.pipeline import BuildError, Generated, generate, resolve_python
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def build_into(sdk: str, python: str, out_dir: Path, *, allow_unknown: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="orthanc-python-gen-") as work:
         generated = generate(sdk, Path(work), allow_unknown=allow_unknown, header=header)
+        if not sys.platform.startswith("linux"):
+            return _build_elsewhere(generated, interpreter, out_dir)
         try:
             result = compile_plugin(generated.sources, generated.sources, interpreter, out_dir)
         except CompileError as error:
@@ -66,6 +69,29 @@ def build_into(sdk: str, python: str, out_dir: Path, *, allow_unknown: bool = Fa
         )
 
 
+def _build_elsewhere(generated: Generated, interpreter: str, out_dir: Path) -> HostBuild:
+    """macOS and Windows: the source bundle's own build script (Apple clang, MSVC) with the target
+    Python.  Not run on those systems yet; on Linux the same function gives a plugin equal in
+    kind to compile_plugin's (tests/build/test_bundle.py)."""
+    from generator.build.bundle import BundleError, build_with_bundle_script
+
+    try:
+        built = build_with_bundle_script(generated, interpreter, out_dir)
+    except BundleError as error:
+        raise BuildError(str(error)) from error
+    commands = built.record["commands"]
+    return HostBuild(
+        plugin=built.plugin,
+        stub=out_dir / "orthanc.pyi",
+        python=interpreter,
+        python_version=built.record["python"],
+        sdk=generated.header.version,
+        compiler=" ".join(commands[0][:1]) if commands else "",
+        sha256=built.record["sha256"],
+        summary=_summary(generated.plan),
+    )
+
+
 def build_host(sdk: str, python: str, output_root: Path, *, allow_unknown: bool = False,
                header: Path | None = None) -> HostBuild:
     """`python -m generator build`: into OUTPUT/<sdk>/<cell id>/."""
@@ -74,7 +100,7 @@ def build_host(sdk: str, python: str, output_root: Path, *, allow_unknown: bool 
 
     release = system_sdk_version() if sdk == "system" else sdk
     info = query_python(resolve_python(python))
-    cell_dir = output_root / release / f"{info.tag}-{current_platform_tag()}"
+    cell_dir = output_root / release / f"{info.tag}-{host_platform_tag(late_binding=not info.shared)}"
     return build_into(release, python, cell_dir, allow_unknown=allow_unknown, header=header)
 
 

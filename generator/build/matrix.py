@@ -17,12 +17,11 @@ from typing import Any
 
 import yaml
 
-from ..paths import REPO_ROOT
+from ..paths import DEFAULT_MATRIX
 from ..sdk.manifest import Manifest, display_path, load_manifest
 from ..sdk.version import Version
 from . import chroot
 
-DEFAULT_MATRIX = REPO_ROOT / "build_matrix.yaml"
 SCHEMA_VERSION = 1
 
 METHODS = ("host", "chroot", "mingw", "ci-runner")

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import REPO_ROOT
+from ..paths import default_dist
 from . import chroot
 from .availability import Unavailable
 from .builders import get_builder
@@ -27,7 +27,7 @@ from .manifest import ManifestEntry, entry_for, write_manifest
 from .matrix import Cell
 from .state import cell_state
 
-DEFAULT_DIST = REPO_ROOT / "dist"
+DEFAULT_DIST = default_dist()
 
 Log = Callable[[str], None]
 

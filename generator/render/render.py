@@ -9,11 +9,11 @@ from pathlib import Path
 import jinja2
 
 from generator.atomic_files import write_texts
-from generator.paths import REPO_ROOT
+from generator.paths import TEMPLATES_DIR
 from generator.plan.plan import Plan
 from generator.render.view import RenderView, build_view
 
-TEMPLATES = REPO_ROOT / "templates"
+TEMPLATES = TEMPLATES_DIR
 
 # Output file -> template. One template per output file; per-kind C lives in macros.j2.
 OUTPUTS = {

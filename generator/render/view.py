@@ -13,6 +13,7 @@ from generator.model.entities import Function, Kind, Model, Parameter, Since
 from generator.model.naming import strip_prefix
 from generator.model.since import version_key
 from generator.plan.plan import CustomEntry, Plan, Status, load_yaml
+from generator.render.stub_docs import deprecation, python_doc
 
 INT_LIMITS = {
     (8, True): ("INT8_MIN", "INT8_MAX"),
@@ -102,6 +103,7 @@ class MethodView:
     pyi_signature: str = ""
     flags: str = "METH_VARARGS | METH_KEYWORDS"
     gate: Gate | None = None
+    deprecated: str | None = None  # the stub's @deprecated message
 
 
 @dataclass
@@ -213,6 +215,10 @@ def _arg(param: Parameter, model: Model, typemap: dict) -> ArgView:
     if kind == Kind.OUTPUT_POINTER and param.type.ref and param.type.width is None:
         # An enum written through a pointer.
         view.signed, view.minimum, view.maximum = True, "INT32_MIN", "INT32_MAX"
+    if kind in (Kind.ENUM, Kind.OUTPUT_POINTER) and param.type.ref and param.type.width is None \
+            and not param.type.ref.endswith("Flags"):
+        # The stub types enum values with their enum class; bit sets stay int (A | B is an int).
+        view.pyi = strip_prefix(param.type.ref)
     return view
 
 
@@ -229,6 +235,8 @@ def _result(function: Function, model: Model, typemap: dict) -> ResultView:
         view.owned = cls.destructor is not None and not rtype.const
     if rtype.kind == Kind.INTEGER:
         view.signed = bool(rtype.signed)
+    if rtype.kind == Kind.ENUM and rtype.ref:
+        view.pyi = strip_prefix(rtype.ref)
     return view
 
 
@@ -252,7 +260,7 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
     return WrapperView(
         sdk_name=function.name,
         c_name=f"OrthancPyGen_{strip_prefix(function.name)}",
-        doc=_doc(function),
+        doc=python_doc(_doc(function), function, model, python_args, result, outputs),
         receiver=receiver,
         args=args,
         result=result,
@@ -286,7 +294,8 @@ def build_view(plan: Plan) -> RenderView:
         for name in planned.python_names:
             method = MethodView(name, wrapper.c_name, wrapper.doc, custom=False,
                                 pyi_signature=f"({wrapper.pyi_params}) -> {wrapper.pyi_result}",
-                                gate=wrapper.gate)
+                                gate=wrapper.gate,
+                                deprecated=deprecation(model.function(planned.name), model))
             if planned.scope == "module":
                 module_functions.append(method)
             else:

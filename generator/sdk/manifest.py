@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 
-from ..paths import REPO_ROOT
+from ..paths import REPO_ROOT, SDK_MANIFEST
 from .errors import ManifestError
 from .version import Version
 
-DEFAULT_MANIFEST = REPO_ROOT / "sdk_headers" / "manifest.yaml"
+DEFAULT_MANIFEST = SDK_MANIFEST
 SCHEMA_VERSION = 1
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")

@@ -47,3 +47,19 @@ def builder_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, buil
     monkeypatch.setattr(builders, "BUILDERS", {})
     monkeypatch.setattr(builders, "BUILTIN_MODULES", {})
     yield builders.BUILDERS
+
+
+@pytest.fixture(scope="session")
+def installed_generator():  # type: ignore[no-untyped-def]
+    """The generator's wheel installed into a fresh venv outside the checkout (tests/build/installed.py)."""
+    import shutil
+
+    from tests.build.installed import make_installed_generator, temporary_root
+
+    pytest.importorskip("build", reason="building the generator's wheel needs `build` (dev extras)")
+
+    root = temporary_root()
+    try:
+        yield make_installed_generator(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

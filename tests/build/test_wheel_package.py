@@ -92,6 +92,7 @@ def test_wheel_carries_binary_stub_and_command(installed: tuple[Path, Path]) -> 
         )
     assert "orthanc_python_plugin/_plugin/libOrthancPython.so" in names
     assert "orthanc_python_plugin/_plugin/orthanc.pyi" in names
+    assert "orthanc-stubs/__init__.pyi" in names  # PEP 561: type checkers find the stub
 
 
 def test_command_prints_path_and_configuration(installed: tuple[Path, Path]) -> None:

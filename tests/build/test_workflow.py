@@ -68,10 +68,38 @@ def test_ci_runner_cells_name_runners_of_the_workflow(workflow: dict[Any, Any]) 
     assert named <= runners, f"build_matrix.yaml names runners the workflow lacks: {sorted(named - runners)}"
 
 
-def test_wheels_are_built_from_the_wheel_package_and_uploaded(workflow: dict[Any, Any]) -> None:
+def test_wheels_are_built_from_the_bundle_and_uploaded(workflow: dict[Any, Any]) -> None:
     steps = workflow["jobs"]["wheels"]["steps"]
     commands = [step.get("run", "") for step in steps]
     assert any("cibuildwheel --output-dir wheelhouse wheel" in command for command in commands)
-    assert any("sdk fetch" in command for command in commands)
+    builds = [step for step in steps if "cibuildwheel --output-dir" in step.get("run", "")]
+    assert builds[0]["env"]["CIBW_ENVIRONMENT"] == "ORTHANC_PYTHON_BUNDLE=bundle"
+    downloads = [step for step in steps if str(step.get("uses", "")).startswith("actions/download-artifact@")]
+    assert downloads and downloads[0]["with"]["name"] == "bundle"
     uploads = [step for step in steps if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
     assert uploads and uploads[0]["with"]["path"] == "wheelhouse/*.whl"
+
+
+def test_only_render_and_coverage_install_the_generator(workflow: dict[Any, Any]) -> None:
+    """libclang (a dependency of the generator) is needed to render, never to compile."""
+    for name, job in workflow["jobs"].items():
+        installs = any("pip install ." in step.get("run", "") or "pip install -e" in step.get("run", "")
+                       for step in job["steps"])
+        assert installs == (name in {"render", "coverage"}), name
+
+
+def test_test_job_runs_setup_and_fetched_headers(workflow: dict[Any, Any]) -> None:
+    commands = "\n".join(step.get("run", "") for step in workflow["jobs"]["tests"]["steps"])
+    assert ".ci/setup" in commands
+    assert "generator sdk fetch" in commands and "ORTHANC_SDK_HEADERS=" in commands
+    assert commands.index(".ci/setup") < commands.index("sdk fetch") < commands.index("nox -s lint tests")
+
+
+def test_release_runs_on_tags_only_and_publishes(workflow: dict[Any, Any]) -> None:
+    release = workflow["jobs"]["release"]
+    assert release["if"] == "startsWith(github.ref, 'refs/tags/v')"
+    assert release["permissions"]["id-token"] == "write"
+    assert set(release["needs"]) == {"linux", "wheels", "tests", "coverage"}
+    uses = [str(step.get("uses", "")) for step in release["steps"]]
+    assert sum(u.startswith("pypa/gh-action-pypi-publish@") for u in uses) == 2
+    assert any("gh release create" in step.get("run", "") for step in release["steps"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 __all__ = ["configuration", "plugin_path", "stub_path"]
@@ -30,5 +31,11 @@ def stub_path() -> Path | None:
 
 
 def configuration(script: str = "/path/to/your/script.py") -> str:
-    """The lines to merge into Orthanc's configuration file (JSON) to load the plugin."""
-    return json.dumps({"Plugins": [str(plugin_path())], "PythonScript": script}, indent=2)
+    """The lines to merge into Orthanc's configuration file (JSON) to load the plugin.
+
+    Installed in a virtual environment, the plugin runs the script in it (the plugin finds it by
+    itself; the configuration says so explicitly)."""
+    config: dict[str, object] = {"Plugins": [str(plugin_path())], "PythonScript": script}
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        config["Python"] = {"VirtualEnv": sys.prefix}
+    return json.dumps(config, indent=2)
