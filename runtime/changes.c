@@ -257,8 +257,34 @@ PyObject* OrthancPyCustom_RegisterOnChangeCallback(PyObject* self, PyObject* arg
 #endif  /* ORTHANC_PY_HAS_OrthancPluginRegisterOnChangeCallback */
 
 
-void OrthancPyChanges_Stop(void)
+void OrthancPyChanges_WaitDelivered(void)
 {
+  if (!g_changes.threadRunning)
+  {
+    return;
+  }
+  for (;;)
+  {
+    PyThread_acquire_lock(g_changes.mutex, WAIT_LOCK);
+    int idle = (g_changes.head == NULL && g_changes.waiting);
+    PyThread_release_lock(g_changes.mutex);
+    if (idle || OrthancPyGate_PastDeadline())
+    {
+      return;
+    }
+    /* A portable short sleep: a timed wait on the lock the thread exits by. */
+    if (PyThread_acquire_lock_timed(g_changes.exited, 5000, 0) == PY_LOCK_ACQUIRED)
+    {
+      PyThread_release_lock(g_changes.exited);
+      return;
+    }
+  }
+}
+
+
+int OrthancPyChanges_Stop(void)
+{
+  int leftRunning = 0;
   if (g_changes.threadRunning)
   {
     PyThread_acquire_lock(g_changes.mutex, WAIT_LOCK);
@@ -271,16 +297,32 @@ void OrthancPyChanges_Stop(void)
     }
     PyThread_release_lock(g_changes.mutex);
 
-    /* The thread needs the GIL to drain the queue. */
+    /* The thread needs the GIL to drain the queue. A callback still running
+     * after the grace period keeps the thread and its locks. */
+    PY_TIMEOUT_T timeout = OrthancPyGate_StopTimeout();
+    PyLockStatus exited;
     Py_BEGIN_ALLOW_THREADS
-    PyThread_acquire_lock(g_changes.exited, WAIT_LOCK);
+    exited = PyThread_acquire_lock_timed(g_changes.exited, timeout, 0);
     Py_END_ALLOW_THREADS
 
-    FreeLocks();
-    g_changes.threadRunning = 0;
+    if (exited == PY_LOCK_ACQUIRED)
+    {
+      FreeLocks();
+      g_changes.threadRunning = 0;
+    }
+    else
+    {
+      leftRunning = 1;
+      OrthancPy_Log(ORTHANC_PY_LOG_WARNING,
+                    "Python plugin: an on-change callback still runs after the grace period at stop");
+    }
   }
 
-  Py_CLEAR(g_changes.callbacks);
-  g_changes.registered = 0;
-  g_changes.head = g_changes.tail = NULL;
+  if (!leftRunning)
+  {
+    Py_CLEAR(g_changes.callbacks);
+    g_changes.registered = 0;
+    g_changes.head = g_changes.tail = NULL;
+  }
+  return leftRunning ? -1 : 0;
 }

@@ -67,6 +67,39 @@ static int ReadBool(const char* json, const char* section, const char* key, int*
 }
 
 
+/* A number of seconds, 0 or more; *target unchanged when the key is absent. */
+static int ReadSeconds(const char* json, const char* section, const char* key, double* target)
+{
+  OrthancPyJsonValue value;
+  int status = FindKey(json, section, key, &value);
+  if (status <= 0)
+  {
+    return status;
+  }
+
+  char name[128];
+  DescribeKey(name, sizeof(name), section, key);
+  char text[64];
+  size_t length = (size_t) (value.end - value.begin);
+  char* end = NULL;
+  double seconds = -1.0;
+  if (value.kind == ORTHANC_PY_JSON_NUMBER && length < sizeof(text))
+  {
+    memcpy(text, value.begin, length);
+    text[length] = '\0';
+    seconds = strtod(text, &end);
+  }
+  if (end == NULL || *end != '\0' || !(seconds >= 0.0 && seconds <= 86400.0))
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR,
+                   "Python plugin: the configuration option %s must be a number of seconds (0 to 86400)", name);
+    return -1;
+  }
+  *target = seconds;
+  return 1;
+}
+
+
 /* *target is a malloc'd copy, or unchanged when the key is absent. */
 static int ReadString(const char* json, const char* section, const char* key, char** target)
 {
@@ -99,6 +132,7 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
 {
   memset(config, 0, sizeof(*config));
   config->allowThreads = 1;
+  config->stopGracePeriod = 10.0;
 
   const char* path[] = { "Python" };
   OrthancPyJsonValue section;
@@ -116,6 +150,7 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
 
   char* globalScript = NULL;
   char* sectionScript = NULL;
+  char* output = NULL;
   int globalVerbose = 0;
   int sectionVerbose = 0;
 
@@ -125,12 +160,34 @@ int OrthancPyConfig_Parse(OrthancPyConfig* config, const char* json)
       ReadBool(json, "Python", "Verbose", &sectionVerbose) < 0 ||
       ReadBool(json, "Python", "DisplayMemoryUsage", &config->displayMemoryUsage) < 0 ||
       ReadBool(json, "Python", "AllowThreads", &config->allowThreads) < 0 ||
-      ReadString(json, "Python", "VirtualEnv", &config->virtualEnv) < 0)
+      ReadString(json, "Python", "VirtualEnv", &config->virtualEnv) < 0 ||
+      ReadString(json, "Python", "Output", &output) < 0 ||
+      ReadSeconds(json, "Python", "StopGracePeriod", &config->stopGracePeriod) < 0)
   {
     free(globalScript);
     free(sectionScript);
+    free(output);
     OrthancPyConfig_Clear(config);
     return -1;
+  }
+
+  if (output != NULL)
+  {
+    int known = (strcmp(output, "log") == 0 || strcmp(output, "console") == 0);
+    if (!known)
+    {
+      OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option \"Python\" > \"Output\" "
+                     "must be \"console\" or \"log\", not \"%s\"", output);
+    }
+    config->outputToLog = (strcmp(output, "log") == 0);
+    free(output);
+    if (!known)
+    {
+      free(globalScript);
+      free(sectionScript);
+      OrthancPyConfig_Clear(config);
+      return -1;
+    }
   }
 
   if (globalScript != NULL && sectionScript != NULL && strcmp(globalScript, sectionScript) != 0)

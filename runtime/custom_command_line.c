@@ -26,9 +26,9 @@ PyObject* OrthancPyCustom_GetCommandLineArgument(PyObject* self, PyObject* args,
   Py_END_ALLOW_THREADS
   if (index >= count)
   {
-    PyErr_Format(PyExc_ValueError, "argument index %llu out of range: Orthanc has %u command-line arguments",
-                 (unsigned long long) index, (unsigned) count);
-    return NULL;
+    /* OrthancException, as from the SDK (whose own answer past the end is
+     * ParameterOutOfRange), so that scripts catch one kind of error. */
+    return OrthancPy_SetStatusError(ORTHANC_PY_ERROR_PARAMETER_OUT_OF_RANGE);
   }
   char* value;
   Py_BEGIN_ALLOW_THREADS

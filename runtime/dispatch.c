@@ -22,12 +22,20 @@
 
 #define ORTHANC_PY_THREAD_STACK_SIZE ((size_t) 8 * 1024 * 1024)
 
+/* Allocated by the Orthanc thread that waits for it. At stop, once the
+ * grace period is over, that thread may give up waiting (`abandoned`) so
+ * that Orthanc can stop: the worker then frees the job. The body must not
+ * touch the payload after the Python callback has returned, only Python
+ * objects (the REST body only invalidates its objects); the payload is
+ * Orthanc's and gone by then. */
 typedef struct
 {
   OrthancPyCallbackBody body;
   void* payload;
   OrthancPyStatus result;
   PyThread_type_lock done;       /* held by the waiting thread until the body ran */
+  int finished;                  /* g_dispatch.mutex */
+  int abandoned;                 /* g_dispatch.mutex */
 } Job;
 
 typedef struct Worker
@@ -73,7 +81,9 @@ static void LogMemoryUsage(void)
 /* GIL held. */
 static OrthancPyStatus RunBody(OrthancPyCallbackBody body, void* payload)
 {
+  OrthancPyGate_EnterCallback();
   OrthancPyStatus code = body(payload);
+  OrthancPyGate_LeaveCallback();
 
   if (PyErr_Occurred())
   {
@@ -156,8 +166,21 @@ static void WorkerMain(void* arg)
     worker->job = NULL;
     if (job != NULL)
     {
-      job->result = RunBody(job->body, job->payload);
-      PyThread_release_lock(job->done);
+      OrthancPyStatus result = RunBody(job->body, job->payload);
+      PyThread_acquire_lock(g_dispatch.mutex, WAIT_LOCK);
+      int abandoned = job->abandoned;
+      job->result = result;
+      job->finished = 1;
+      if (!abandoned)
+      {
+        PyThread_release_lock(job->done);
+      }
+      PyThread_release_lock(g_dispatch.mutex);
+      if (abandoned)
+      {
+        PyThread_free_lock(job->done);
+        free(job);
+      }
     }
 
     PyThread_acquire_lock(g_dispatch.mutex, WAIT_LOCK);
@@ -241,24 +264,65 @@ static int SpawnWorker(Job* job)
 }
 
 
+/* Waits for the job; at stop, gives up once the grace period is over.
+ * 1 if the job finished, 0 if it was abandoned (the worker frees it). */
+static int WaitForJob(Job* job)
+{
+  for (;;)
+  {
+    /* Timed, so that a callback still running at stop is noticed. */
+    if (PyThread_acquire_lock_timed(job->done, 200000, 0) == PY_LOCK_ACQUIRED)
+    {
+      return 1;
+    }
+    if (!OrthancPyGate_PastDeadline())
+    {
+      continue;
+    }
+
+    OrthancPyGate_LogThreadsOnce("a callback still runs after the grace period (\"Python\" > "
+                                 "\"StopGracePeriod\") at stop");
+    PyThread_acquire_lock(g_dispatch.mutex, WAIT_LOCK);
+    int finished = job->finished;
+    job->abandoned = !finished;
+    PyThread_release_lock(g_dispatch.mutex);
+    if (finished)
+    {
+      PyThread_acquire_lock(job->done, WAIT_LOCK);  /* released already */
+      return 1;
+    }
+    OrthancPy_Log(ORTHANC_PY_LOG_WARNING,
+                  "Python plugin: answering a pending request with an error, its Python callback still "
+                  "runs after the grace period; Orthanc goes on stopping");
+    return 0;
+  }
+}
+
+
 static OrthancPyStatus RunOnWorker(OrthancPyCallbackBody body, void* payload)
 {
-  Job job;
-  job.body = body;
-  job.payload = payload;
-  job.result = ORTHANC_PY_ERROR_INTERNAL;
-  job.done = PyThread_allocate_lock();
-  if (job.done == NULL)
+  Job* job = calloc(1, sizeof(Job));
+  if (job == NULL)
   {
     return ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY;
   }
-  PyThread_acquire_lock(job.done, WAIT_LOCK);
+  job->body = body;
+  job->payload = payload;
+  job->result = ORTHANC_PY_ERROR_INTERNAL;
+  job->done = PyThread_allocate_lock();
+  if (job->done == NULL)
+  {
+    free(job);
+    return ORTHANC_PY_ERROR_NOT_ENOUGH_MEMORY;
+  }
+  PyThread_acquire_lock(job->done, WAIT_LOCK);
 
   PyThread_acquire_lock(g_dispatch.mutex, WAIT_LOCK);
   if (g_dispatch.stopping)
   {
     PyThread_release_lock(g_dispatch.mutex);
-    PyThread_free_lock(job.done);
+    PyThread_free_lock(job->done);
+    free(job);
     return ORTHANC_PY_ERROR_BAD_SEQUENCE;
   }
 
@@ -266,23 +330,29 @@ static OrthancPyStatus RunOnWorker(OrthancPyCallbackBody body, void* payload)
   if (worker != NULL)
   {
     g_dispatch.idle = worker->nextIdle;
-    worker->job = &job;
+    worker->job = job;
     PyThread_release_lock(g_dispatch.mutex);
     PyThread_release_lock(worker->wake);
   }
   else
   {
     PyThread_release_lock(g_dispatch.mutex);
-    if (SpawnWorker(&job) < 0)
+    if (SpawnWorker(job) < 0)
     {
-      PyThread_free_lock(job.done);
+      PyThread_free_lock(job->done);
+      free(job);
       return ORTHANC_PY_ERROR_INTERNAL;
     }
   }
 
-  PyThread_acquire_lock(job.done, WAIT_LOCK);
-  PyThread_free_lock(job.done);
-  return job.result;
+  if (!WaitForJob(job))
+  {
+    return ORTHANC_PY_ERROR_PLUGIN;
+  }
+  OrthancPyStatus result = job->result;
+  PyThread_free_lock(job->done);
+  free(job);
+  return result;
 }
 
 
@@ -325,11 +395,11 @@ int OrthancPyDispatch_Start(int workerThreads, int displayMemoryUsage)
 }
 
 
-void OrthancPyDispatch_Stop(void)
+int OrthancPyDispatch_Stop(void)
 {
   if (!g_dispatch.started)
   {
-    return;
+    return 0;
   }
 
   PyThread_acquire_lock(g_dispatch.mutex, WAIT_LOCK);
@@ -344,19 +414,37 @@ void OrthancPyDispatch_Stop(void)
   g_dispatch.idle = NULL;
   PyThread_release_lock(g_dispatch.mutex);
 
-  /* Busy workers see `stopping` once their job is done. */
+  /* Busy workers see `stopping` once their job is done; wait for them
+   * until the grace period is over (a stop with no deadline, a failed
+   * start-up, has no busy worker). */
+  int leftRunning = 0;
   Py_BEGIN_ALLOW_THREADS
   while (all != NULL)
   {
     Worker* next = all->nextAll;
-    PyThread_acquire_lock(all->exited, WAIT_LOCK);
-    FreeWorker(all);
+    PY_TIMEOUT_T timeout = OrthancPyGate_StopTimeout();
+    if (PyThread_acquire_lock_timed(all->exited, timeout, 0) == PY_LOCK_ACQUIRED)
+    {
+      FreeWorker(all);
+    }
+    else
+    {
+      leftRunning = 1;  /* the worker and its locks stay: it still uses them */
+      OrthancPy_Log(ORTHANC_PY_LOG_WARNING, "Python plugin: a callback still runs after the grace period at stop");
+    }
     all = next;
   }
   Py_END_ALLOW_THREADS
 
+  if (leftRunning)
+  {
+    /* The mutex and the key too; `started` stays, so that a callback still
+     * finds `stopping`. */
+    return -1;
+  }
   PyThread_tss_delete(&g_dispatch.largeStackKey);
   PyThread_free_lock(g_dispatch.mutex);
   g_dispatch.mutex = NULL;
   g_dispatch.started = 0;
+  return 0;
 }

@@ -517,7 +517,8 @@ static OrthancPluginErrorCode AnswerAddChunk(void* answer, const void* data, uin
     {
       if (call->answer != NULL)
       {
-        PyObject* result = PyObject_CallOneArg(call->answer, chunk);
+        /* PyObject_CallOneArg() is 3.9+. */
+        PyObject* result = PyObject_CallFunctionObjArgs(call->answer, chunk, NULL);
         failed = (result == NULL);
         Py_XDECREF(result);
       }

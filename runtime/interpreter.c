@@ -53,51 +53,6 @@ static int FileExists(const char* path)
 #endif
 
 
-/* A child forked by the script is a copy of Orthanc and keeps Orthanc's
- * handlers of SIGTERM & co., which only ask Orthanc's main loop, absent from
- * the child, to stop: multiprocessing's terminate() would then wait forever
- * for the child, and Orthanc with it. Forked children get Python's own
- * dispositions.
- * Forking a process that runs many threads (Orthanc's) can also leave the
- * child blocked on a lock some other thread held: multiprocessing's default
- * start method on Linux before 3.14 is fork, so make it forkserver, as 3.14
- * does. Only the default changes: set_start_method() and get_context('fork')
- * keep working for scripts that want fork. */
-static const char g_forkCode[] =
-  "import os, signal, sys\n"
-  "def reset_signals():\n"
-  "    for name in ('SIGTERM', 'SIGHUP', 'SIGQUIT'):\n"
-  "        if hasattr(signal, name):\n"
-  "            signal.signal(getattr(signal, name), signal.SIG_DFL)\n"
-  "    signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-  "if hasattr(os, 'register_at_fork'):\n"
-  "    os.register_at_fork(after_in_child=reset_signals)\n"
-  "if sys.platform.startswith('linux') and sys.version_info < (3, 14):\n"
-  "    import multiprocessing.context as mpc\n"
-  "    default = getattr(mpc, '_default_context', None)\n"
-  "    forkserver = getattr(mpc, '_concrete_contexts', {}).get('forkserver')\n"
-  "    if forkserver is not None and hasattr(default, '_default_context'):\n"
-  "        default._default_context = forkserver\n";
-
-
-static void ResetSignalsInForkedChildren(void)
-{
-  PyObject* globals = PyDict_New();
-  PyObject* builtins = (globals != NULL) ? PyEval_GetBuiltins() : NULL;  /* borrowed */
-  PyObject* result = NULL;
-  if (builtins != NULL && PyDict_SetItemString(globals, "__builtins__", builtins) == 0)
-  {
-    result = PyRun_String(g_forkCode, Py_file_input, globals, globals);
-  }
-  if (result == NULL)
-  {
-    OrthancPy_LogPythonError("Python plugin: processes forked by the script will keep Orthanc's signal handlers");
-  }
-  Py_XDECREF(result);
-  Py_XDECREF(globals);
-}
-
-
 static int CheckStatus(PyStatus status, const char* step)
 {
   if (PyStatus_Exception(status))
@@ -127,6 +82,17 @@ int OrthancPyInterpreter_Start(const OrthancPyConfig* config)
   pyConfig.install_signal_handlers = 0;
   pyConfig.configure_c_stdio = 0;
   pyConfig.verbose = config->verbose ? 1 : 0;
+  /* print() output reaches Orthanc's standard output at once, even when it
+   * is a pipe or a file (journald, docker logs), not at exit. */
+  pyConfig.buffered_stdio = 0;
+  /* A str that cannot be encoded (surrogate escapes from undecodable input)
+   * is printed escaped instead of making print() raise. */
+  if (CheckStatus(PyConfig_SetString(&pyConfig, &pyConfig.stdio_errors, L"backslashreplace"),
+                  "stdio errors") < 0)
+  {
+    PyConfig_Clear(&pyConfig);
+    return -1;
+  }
 
   /* Inside Orthanc the program is Orthanc: the standard library would be
    * looked up next to /usr/sbin and sys.executable would re-run Orthanc
@@ -170,14 +136,18 @@ int OrthancPyInterpreter_Start(const OrthancPyConfig* config)
     return -1;
   }
 
-  if (OrthancPyLogStream_Install() < 0)
+  /* "Output": "console" (the default) keeps the standard streams that
+   * Python opened on Orthanc's file descriptors 1 and 2, as the Orthanc
+   * project's plugin does; "log" sends them to Orthanc's log. */
+  if (config->outputToLog && OrthancPyLogStream_Install() < 0)
   {
     OrthancPy_LogPythonError("Python plugin: cannot redirect sys.stdout and sys.stderr to Orthanc's log");
     OrthancPyInterpreter_Stop();
     return -1;
   }
 
-  ResetSignalsInForkedChildren();
+  /* Failures are logged; scripts that do not start processes still run. */
+  (void) OrthancPyChildProcesses_Setup(config->outputToLog);
 
   return 0;
 }

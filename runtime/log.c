@@ -14,6 +14,12 @@ void OrthancPy_Log(OrthancPyLogLevel level, const char* message)
   {
     return;
   }
+  if (OrthancPyGate_InChild())
+  {
+    /* Orthanc's logger is not in a forked child (its lock may even be held). */
+    fprintf(stderr, "%s\n", message);
+    return;
+  }
 
   switch (level)
   {

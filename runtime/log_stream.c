@@ -1,6 +1,7 @@
 /*
  * sys.stdout and sys.stderr as line-buffered text streams that write to
- * Orthanc's log (info and error level), so that `print` works in scripts.
+ * Orthanc's log (warning and error level, both shown without --verbose),
+ * when the configuration says "Python": {"Output": "log"}.
  */
 #include "runtime_internal.h"
 
@@ -224,7 +225,7 @@ int OrthancPyLogStream_Install(void)
     }
   }
 
-  if (InstallStream("stdout", ORTHANC_PY_LOG_INFO) < 0 ||
+  if (InstallStream("stdout", ORTHANC_PY_LOG_WARNING) < 0 ||
       InstallStream("stderr", ORTHANC_PY_LOG_ERROR) < 0)
   {
     return -1;

@@ -40,7 +40,18 @@ PyObject* OrthancPy_GetExceptionType(void)
 #ifdef ORTHANC_PY_HAS_ENUM_ErrorCode
 PyObject* OrthancPy_SetSdkError(OrthancPluginErrorCode code)
 {
-  const char* description = NULL;
+  /* The gate refused the call (Orthanc stops, or a forked child): say so. */
+  const char* description = OrthancPyGate_TakeRefusal();
+  if (description != NULL)
+  {
+    PyObject* refused = Py_BuildValue("(is)", (int) code, description);
+    if (refused != NULL)
+    {
+      PyErr_SetObject(g_exception != NULL ? g_exception : PyExc_RuntimeError, refused);
+      Py_DECREF(refused);
+    }
+    return NULL;
+  }
 #if ORTHANC_PY_HAS_OrthancPluginGetErrorDescription
   OrthancPluginContext* context = OrthancPy_GetContext();
   if (context != NULL)

@@ -1,6 +1,7 @@
 #include "orthanc_convert.h"
 
 #include "orthanc_python.h"
+#include "runtime_internal.h"
 
 static PyObject* AsIndex(PyObject* value, const char* name)
 {
@@ -93,8 +94,12 @@ PyObject* OrthancPy_BytesFromSdk(const void* data, uint64_t size)
 
 PyObject* OrthancPy_SetNullResultError(const char* function)
 {
+  /* The gate refused the call (Orthanc stops, or a forked child): say so. */
+  const char* refusal = OrthancPyGate_TakeRefusal();
   /* -1 is OrthancPluginErrorCode_InternalError in every release that has the enum. */
-  PyObject* value = Py_BuildValue("(iN)", -1, PyUnicode_FromFormat("Internal error: %s() failed", function));
+  PyObject* value = (refusal != NULL) ?
+    Py_BuildValue("(is)", (int) ORTHANC_PY_ERROR_BAD_SEQUENCE, refusal) :
+    Py_BuildValue("(iN)", -1, PyUnicode_FromFormat("Internal error: %s() failed", function));
   if (value != NULL)
   {
     PyErr_SetObject(OrthancPy_GetExceptionType(), value);

@@ -21,14 +21,7 @@
 #  define ORTHANC_PY_EXPORT
 #endif
 
-static OrthancPluginContext* g_context = NULL;
 static int g_running = 0;
-
-
-OrthancPluginContext* OrthancPy_GetContext(void)
-{
-  return g_context;
-}
 
 
 int OrthancPy_IsRunning(void)
@@ -101,13 +94,66 @@ static int UseWorkerThreads(void)
 }
 
 
+/* The gate (gate.c) measures its own cost: ORTHANC_PYTHON_GATE=0 hands
+ * Orthanc's context out unchanged (for benchmarks only: stop and reset are
+ * then unsafe again). */
+static int UseGate(void)
+{
+  const char* forced = getenv("ORTHANC_PYTHON_GATE");
+  return !(forced != NULL && strcmp(forced, "0") == 0);
+}
+
+
+#if ORTHANC_PY_HAS_OrthancPluginRegisterOnChangeCallback && defined(ORTHANC_PY_HAS_ENUM_ErrorCode)
+/* Orthanc's ORTHANC_STARTED opens the gate, ORTHANC_STOPPED closes it
+ * (change types 10 and 11 since SDK 0.9.5). Registered after the script's
+ * own on-change callback, so that Python hears of the stop first. */
+static OrthancPyStatus OnLifeCycleChange(OrthancPluginChangeType changeType, OrthancPluginResourceType resourceType,
+                                         const char* resourceId)
+{
+  (void) resourceType;
+  (void) resourceId;
+  if ((int) changeType == 10)
+  {
+    OrthancPyGate_Open();
+  }
+  else if ((int) changeType == 11)
+  {
+    OrthancPyGate_Close("Orthanc is stopping");
+  }
+  return ORTHANC_PY_SUCCESS;
+}
+#endif
+
+
+static void WatchLifeCycle(void)
+{
+#if ORTHANC_PY_HAS_OrthancPluginRegisterOnChangeCallback && defined(ORTHANC_PY_HAS_ENUM_ErrorCode)
+  OrthancPluginRegisterOnChangeCallback(OrthancPy_GetContext(), OnLifeCycleChange);
+#else
+  /* No start notice to wait for. */
+  OrthancPyGate_Open();
+#endif
+}
+
+
 /* GIL held by the thread that started the interpreter. */
 static void Shutdown(void)
 {
+  /* Closed already at ORTHANC_STOPPED or by OrthancPluginFinalize, except
+   * when the start-up fails. Closing waits for Python's on-change
+   * callbacks, which need the GIL. */
+  Py_BEGIN_ALLOW_THREADS
+  OrthancPyGate_Close("the Python plugin stops");
+  Py_END_ALLOW_THREADS
+
   /* The change thread may still call into Orthanc, and through it into
-   * REST callbacks: it stops before the dispatcher. */
-  OrthancPyChanges_Stop();
-  OrthancPyDispatch_Stop();
+   * REST callbacks: it stops before the dispatcher. Both waits are bounded
+   * by the grace period; a thread left running keeps the interpreter. */
+  int leftRunning = 0;
+  leftRunning |= (OrthancPyChanges_Stop() < 0);
+  leftRunning |= (OrthancPyDispatch_Stop() < 0);
+  leftRunning |= (OrthancPyGate_EndPythonThreads() < 0);
   g_running = 0;
 
   OrthancPyRest_Clear();
@@ -127,21 +173,35 @@ static void Shutdown(void)
   OrthancPyWebDav_Clear();
   OrthancPyHttpAuth_Clear();
   OrthancPyJobs_Clear();
+  if (leftRunning)
+  {
+    /* The module's objects stay: the threads left running use them. */
+    OrthancPyGate_LeaveRunning();
+    OrthancPyInterpreter_ReleaseGil();
+    return;
+  }
   OrthancPyModule_Clear();
   OrthancPyInterpreter_Stop();
 }
 
 
-ORTHANC_PY_EXPORT int32_t OrthancPluginInitialize(OrthancPluginContext* context)
+static int32_t Initialize(OrthancPluginContext* context)
 {
-  g_context = context;
-  g_running = 0;
-
   /* Against the oldest Orthanc the runtime needs, not against the SDK the
    * plugin was generated from: newer items are gated at run time. */
   if (OrthancPyVersions_Check(context) < 0)
   {
     return -1;
+  }
+
+  /* libpython stays loaded across /tools/reset: an interpreter still
+   * initialized here is one that the last stop left running. */
+  if (Py_IsInitialized())
+  {
+    OrthancPy_Log(ORTHANC_PY_LOG_ERROR,
+                  "Python plugin: the previous interpreter still runs threads that did not stop (see the log "
+                  "of the last stop); Python scripting is disabled until Orthanc restarts");
+    return 0;
   }
 
   /* SDK 1.12.6 deprecates the one-argument form, which only guesses the
@@ -208,6 +268,12 @@ ORTHANC_PY_EXPORT int32_t OrthancPluginInitialize(OrthancPluginContext* context)
   }
   g_running = 1;
 
+  OrthancPyGate_SetGracePeriod(config.stopGracePeriod);
+  if (OrthancPyGate_InstallForkHook() < 0)
+  {
+    OrthancPy_LogPythonError("Python plugin: processes forked by the script could call into Orthanc");
+  }
+
   if (OrthancPyDispatch_Start(workerThreads, config.displayMemoryUsage) < 0)
   {
     OrthancPy_LogPythonError("Python plugin: cannot prepare the callback threads");
@@ -230,14 +296,43 @@ ORTHANC_PY_EXPORT int32_t OrthancPluginInitialize(OrthancPluginContext* context)
 }
 
 
+ORTHANC_PY_EXPORT int32_t OrthancPluginInitialize(OrthancPluginContext* context)
+{
+  if (OrthancPyGate_LeftRunning())
+  {
+    /* This copy of the library stayed in memory for the threads that the
+     * last stop left running: its gate stays shut for them. */
+    OrthancPluginLogError(context, "Python plugin: the previous interpreter still runs threads that did not "
+                          "stop (see the log of the last stop); Python scripting is disabled until Orthanc "
+                          "restarts");
+    return 0;
+  }
+  OrthancPyGate_Init(context, UseGate());
+  g_running = 0;
+  int32_t status = Initialize(context);
+  if (status == 0 && g_running)
+  {
+    WatchLifeCycle();
+  }
+  else
+  {
+    OrthancPyGate_Open();  /* nothing of Python can call Orthanc */
+  }
+  OrthancPyGate_InitializeDone();
+  return status;
+}
+
+
 ORTHANC_PY_EXPORT void OrthancPluginFinalize(void)
 {
+  /* Already closed at ORTHANC_STOPPED, unless Orthanc did not send it. */
+  OrthancPyGate_Close("the Python plugin is finalized");
   if (g_running)
   {
     OrthancPyInterpreter_AcquireGil();
     Shutdown();
   }
-  g_context = NULL;
+  OrthancPyGate_Finish();
 }
 
 

@@ -172,8 +172,9 @@ typedef OrthancPyStatus (*OrthancPyCallbackBody)(void* payload);
  * the allocated blocks after each callback. */
 int OrthancPyDispatch_Start(int workerThreads, int displayMemoryUsage);
 
-/* GIL held; waits (GIL released) for the worker threads to exit. */
-void OrthancPyDispatch_Stop(void);
+/* GIL held; waits (GIL released) for the worker threads to exit, bounded by
+ * the stop's grace period (gate.c). -1 if a worker still runs a callback. */
+int OrthancPyDispatch_Stop(void);
 
 /* No GIL: called by the C callbacks that Orthanc invokes. */
 OrthancPyStatus OrthancPy_RunCallback(OrthancPyCallbackBody body, void* payload);
@@ -197,8 +198,13 @@ void OrthancPyExplorer_Clear(void);
 void OrthancPyChunkedRest_Clear(void);   /* chunked_rest.c */
 
 /* GIL held, at shutdown: delivers the queued changes, then stops the
- * worker thread (waiting for it with the GIL released). */
-void OrthancPyChanges_Stop(void);
+ * worker thread (waiting for it with the GIL released, bounded by the
+ * stop's grace period). -1 if the thread still runs a callback. */
+int OrthancPyChanges_Stop(void);
+
+/* No GIL: waits, bounded by the stop's grace period, until the queued
+ * changes have been delivered to Python. */
+void OrthancPyChanges_WaitDelivered(void);
 
 
 /* ---- storage_area.c / dicom_*.c / received_instance.c / cstore_filter.c /
@@ -233,9 +239,76 @@ void OrthancPyJobs_Clear(void);
 
 /* ---- log_stream.c -------------------------------------------------------- */
 
-/* GIL held: sys.stdout -> Orthanc's info log, sys.stderr -> error log. */
+/* GIL held: sys.stdout -> Orthanc's warning log, sys.stderr -> error log. */
 int OrthancPyLogStream_Install(void);
 void OrthancPyLogStream_Clear(void);
+
+/* ---- child_processes.c ---------------------------------------------------- */
+
+/* GIL held: multiprocessing's default start method (fork), forked children
+ * (signals, plain streams when `outputToLog`), spawned children (a stand-in
+ * orthanc module), pools whose workers die. 0, or -1 after logging. */
+int OrthancPyChildProcesses_Setup(int outputToLog);
+
+/* ---- gate.c: every entry into Orthanc (stop, reset, fork safety) ---------- */
+
+/* Called by OrthancPluginInitialize on its thread (which may call Orthanc
+ * before it has started): OrthancPy_GetContext() returns a copy of `real`
+ * whose InvokeService passes the gate (`gated` = 0: Orthanc's context as
+ * is, for measuring the gate's cost). _InitializeDone when it returns. */
+void OrthancPyGate_Init(OrthancPluginContext* real, int gated);
+void OrthancPyGate_InitializeDone(void);
+void OrthancPyGate_SetGracePeriod(double seconds);
+
+/* ORTHANC_STARTED: calls from every thread pass. */
+void OrthancPyGate_Open(void);
+
+/* No GIL. ORTHANC_STOPPED or finalization, first call only: starts the
+ * grace period, waits for Python's on-change callbacks, closes the gate
+ * (calls other than logging fail with "Orthanc is stopping"), and waits for
+ * the calls inside Orthanc, all bounded by the grace period. */
+void OrthancPyGate_Close(const char* why);
+
+/* End of OrthancPluginFinalize: nothing passes any more. */
+void OrthancPyGate_Finish(void);
+
+/* Closes the gate for good in a process forked by the script: every call
+ * fails with "orthanc functions cannot be called in a child process". Any
+ * thread, no GIL needed; installed as os.register_at_fork(after_in_child)
+ * by OrthancPyGate_InstallForkHook (GIL held, after Py_Initialize). */
+void OrthancPyGate_CloseInChild(void);
+int OrthancPyGate_InstallForkHook(void);
+int OrthancPyGate_InChild(void);
+
+/* Around each callback body (dispatch.c): Orthanc calling us proves it can
+ * serve calls, also before ORTHANC_STARTED. */
+void OrthancPyGate_EnterCallback(void);
+void OrthancPyGate_LeaveCallback(void);
+
+/* The reason the gate refused the last call of this thread, or NULL; clears
+ * it (the error functions of module.c use it for their message). */
+const char* OrthancPyGate_TakeRefusal(void);
+
+/* Seconds left of the grace period (0 when over), -1 when not stopping. */
+double OrthancPyGate_Remaining(void);
+int OrthancPyGate_PastDeadline(void);
+
+/* Timeout (microseconds) of a wait for a thread to exit at stop: what is
+ * left of the grace period, at least 1 s; -1 (no bound) when not stopping. */
+PY_TIMEOUT_T OrthancPyGate_StopTimeout(void);
+
+/* No GIL: logs the stack of every thread running Python, once per stop. */
+void OrthancPyGate_LogThreadsOnce(const char* context);
+
+/* GIL held, at shutdown: runs threading's exit hooks, waits for the other
+ * Python threads until the grace period ends, then raises SystemExit in
+ * them and waits a little more. -1 (tracebacks logged) if some still run. */
+int OrthancPyGate_EndPythonThreads(void);
+
+/* GIL held: the interpreter will not be finalized; keeps this library in
+ * memory (threads still run its code). _LeftRunning: that happened. */
+void OrthancPyGate_LeaveRunning(void);
+int OrthancPyGate_LeftRunning(void);
 
 /* versions.c: which Orthanc runs the plugin (see runtime/README.md, "Orthanc releases").
  * _Check: at OrthancPluginInitialize(), before anything else; -1 (logged) below the floor.

@@ -69,6 +69,10 @@ def free_port() -> int:
     raise OrthancError("no free TCP port between 20000 and 32767 outside the ephemeral range")
 
 
+# Orthanc logs this once it serves, at every start and after every /tools/reset.
+STARTED_MARK = "Orthanc has started"
+
+
 class OrthancError(AssertionError):
     """The server did not start, stop or answer as expected; the message ends with its log."""
 
@@ -229,11 +233,17 @@ class OrthancServer:
 
     def reset(self, timeout: float = 30.0) -> None:
         """POST /tools/reset (Orthanc restarts in-process, plugins included) and wait for it."""
+        started = self.log_text().count(STARTED_MARK)
         answer = self.request("POST", "/tools/reset", body=b"")
         if answer.status != 200:
             raise OrthancError(self._describe(f"/tools/reset answered {answer.status}"))
-        # The restart closes the listening socket first: wait until it is back and ours.
-        time.sleep(0.2)
+        # The old server answers for a while after the request (Orthanc stops its Lua engine and
+        # its plugins' ORTHANC_STOPPED callbacks run first): wait for the restarted one's mark in
+        # the log, then until it answers.
+        if started:
+            self.wait_for_log(STARTED_MARK, timeout=timeout, count=started + 1)
+        else:
+            time.sleep(0.2)
         self.wait_ready(timeout)
 
     def __enter__(self) -> OrthancServer:

@@ -7,6 +7,7 @@ for it in templates/macros.j2; no C syntax is built here.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 
 from generator.model.entities import Function, Kind, Model, Parameter, Since
@@ -42,6 +43,8 @@ class ArgView:
     size_max: str | None = None  # buffer: largest size the C size type holds
     python: bool = True  # a Python argument (False: supplied by the wrapper)
     pointee: str = ""  # output arguments: the type written through the pointer
+    nullable: bool = False  # None is accepted and passed as NULL (typemap.yaml: nullable)
+    explicit_size: str | None = None  # buffer: Python name of its optional explicit size (typemap.yaml)
 
 
 @dataclass
@@ -68,11 +71,13 @@ class WrapperView:
     python_name: str = ""
     deprecated: bool = False
     gate: Gate | None = None  # the Orthanc release it needs, when newer than the floor
+    code_in_result: bool = False  # the error code is the first item of the result (typemap.yaml)
 
     @property
     def n_items(self) -> int:
         """How many values make the Python result (a tuple when more than one)."""
-        return (0 if self.result.convert in ("none", "error_code") else 1) + len(self.outputs)
+        first = 1 if self.code_in_result else 0 if self.result.convert in ("none", "error_code") else 1
+        return first + len(self.outputs)
 
     @property
     def needs_done(self) -> bool:
@@ -84,6 +89,11 @@ class WrapperView:
     @property
     def python_args(self) -> list[ArgView]:
         return [a for a in self.args if a.python and a is not self.receiver]
+
+    @property
+    def explicit_size(self) -> ArgView | None:
+        """The buffer argument that also takes an optional explicit size, last (typemap.yaml)."""
+        return next((a for a in self.python_args if a.explicit_size), None)
 
 
 @dataclass(frozen=True)
@@ -208,6 +218,11 @@ def _arg(param: Parameter, model: Model, typemap: dict) -> ArgView:
     if kind == Kind.OBJECT:
         view.class_id = class_id(param.type.ref or "")
         view.pyi = view.pyi.format(**{"class": strip_prefix(param.type.ref or "")})
+    nullable = typemap.get("nullable", {})
+    if (kind.value in nullable.get("kinds", ()) and
+            re.search(nullable["doc_pattern"], param.doc or "", re.IGNORECASE)):
+        view.nullable = True
+        view.pyi += " | None"
     if kind in (Kind.INTEGER, Kind.ENUM, Kind.BUFFER_SIZE) or (kind == Kind.OUTPUT_POINTER and param.type.width):
         width, signed = (param.type.width or 32, bool(param.type.signed)) if kind != Kind.ENUM else (32, True)
         view.signed = signed
@@ -243,10 +258,13 @@ def _result(function: Function, model: Model, typemap: dict) -> ResultView:
 def wrapper_view(function: Function, model: Model) -> WrapperView:
     typemap = load_yaml("typemap.yaml")
     args = [_arg(p, model, typemap) for p in function.parameters]
+    explicit = function.name in typemap.get("explicit_size", {}).get("functions", [])
     for arg in args:
         if arg.convert == "buffer":
             size = next(a for a in args if a.name == arg.pair)
             arg.size_max = size.maximum
+            if explicit and size is args[-1]:
+                arg.explicit_size = size.py_name
     receiver = None
     if function.class_name:
         receiver = next(a for a in args if a.convert == "object")
@@ -255,7 +273,10 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
     outputs = [a for a in args if a.convert in ("memory_buffer", "memory_buffer64", "output")]
     python_args = [a for a in args if a.python and a is not receiver]
     params = ([] if receiver is None else ["self"]) + [f"{a.py_name}: {a.pyi}" for a in python_args]
-    results = ([result.pyi] if result.pyi != "None" else []) + [a.pyi for a in outputs]
+    params += [f"{a.explicit_size}: int | None = None" for a in python_args if a.explicit_size]
+    code_in_result = (result.convert == "error_code" and
+                      function.name in typemap.get("code_in_result", {}).get("functions", []))
+    results = ([result.pyi] if result.pyi != "None" else ["int"] if code_in_result else []) + [a.pyi for a in outputs]
     pyi_result = "None" if not results else results[0] if len(results) == 1 else f"tuple[{', '.join(results)}]"
     return WrapperView(
         sdk_name=function.name,
@@ -269,6 +290,7 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
         pyi_result=pyi_result,
         python_name=strip_prefix(function.name),
         deprecated=function.deprecated,
+        code_in_result=code_in_result,
     )
 
 

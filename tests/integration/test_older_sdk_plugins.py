@@ -39,9 +39,11 @@ def _release_key(version: str) -> tuple[int, ...]:
 
 
 def stub_names(stub: Path) -> set[str]:
-    """Top-level functions and classes of a generated orthanc.pyi."""
+    """Top-level public functions and classes of a generated orthanc.pyi (the stub's private
+    Protocols, such as _RestCallback, type callbacks and do not exist in the module)."""
     tree = ast.parse(stub.read_text())
-    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+    return {node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")}
 
 
 @pytest.fixture(scope="module", params=OLDER_SDKS)

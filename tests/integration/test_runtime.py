@@ -241,18 +241,17 @@ def test_no_reference_leak_over_20000_requests(server: OrthancServer) -> None:
 
 # ---- Logging, extension modules, multiprocessing ----------------------------
 
-def test_print_and_stderr_reach_orthanc_log(server: OrthancServer) -> None:
+def test_print_and_stderr_reach_orthanc_console(server: OrthancServer) -> None:
+    """By default the lines are written raw to Orthanc's stdout/stderr (merged in this log), at once.
+    (The "log" output and the separate streams: tests/differential/.)"""
     tag = f"tag{time.monotonic_ns()}"
     check(server.get(f"/probe/print?tag={tag}"), server)
-    log = server.wait_for_log(f"written-to-stderr {tag}")
-    lines = log.splitlines()
-    stdout_line = next(line for line in lines if f"printed-to-stdout {tag}" in line)
-    stderr_line = next(line for line in lines if f"written-to-stderr {tag}" in line)
-    assert stdout_line.startswith("I")  # info level
-    assert stderr_line.startswith("E")  # error level
-    assert "partial-line-joined" in log
-    assert "non-utf8-safe \\udcff" in log
-    assert "runtime_probe loaded" in log
+    lines = server.wait_for_log(f"written-to-stderr {tag}").splitlines()
+    assert f"printed-to-stdout {tag}" in lines
+    assert f"written-to-stderr {tag}" in lines
+    assert "partial-line-joined" in lines
+    assert "non-utf8-safe \\udcff" in lines
+    assert "runtime_probe loaded" in "\n".join(lines)
 
 
 def test_c_extension_modules_import(server: OrthancServer) -> None:
@@ -265,8 +264,8 @@ def test_multiprocessing_runs_a_real_interpreter(server: OrthancServer) -> None:
     seen = check(server.get("/probe/multiprocessing"), server).json()
     assert seen["child"] != seen["parent"]
     assert "python" in seen["executable"].rsplit("/", 1)[-1]
-    # Forking Orthanc's threads is unsafe: the default start method is forkserver, as from 3.14 on.
-    assert (seen["default_method"], seen["values"]) == ("forkserver", [1, 2])
+    # fork, as the Orthanc Book's examples expect, whatever the Python version.
+    assert (seen["default_method"], seen["values"]) == ("fork", [1, 2])
 
 
 # ---- Helpers ----------------------------------------------------------------

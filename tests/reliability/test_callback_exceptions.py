@@ -60,7 +60,8 @@ def callback_registrations(stub_text: str) -> set[str]:
     for node in ast.parse(stub_text).body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("Register"):
             annotations = [ast.unparse(a.annotation) for a in node.args.args + node.args.kwonlyargs if a.annotation]
-            if any("Callable" in annotation for annotation in annotations):
+            # A callback is typed Callable[...] or by one of the stub's private Protocols (_RestCallback...).
+            if any("Callable" in annotation or annotation.startswith("_") for annotation in annotations):
                 kinds.add(node.name)
     return kinds
 

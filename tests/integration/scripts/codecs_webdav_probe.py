@@ -2,11 +2,18 @@
 
 import io
 import json
+import os
 
 import orthanc
 
 SEEN = {"decoded": 0, "raised": 0, "none": 0, "transcoded": [], "second_decoder": 0, "webdav_errors": 0}
 PIXELS = bytes([10, 20, 30, 40, 50, 60])  # 3 x 2, 8-bit grayscale
+
+# numpy (which pydicom imports) cannot be initialised twice in one process, a CPython limit: imported
+# again after /tools/reset it may raise or crash the process. The process environment outlives the
+# interpreter, so it tells the script that it runs again after a reset.
+RELOADED = os.environ.get("CODECS_WEBDAV_PROBE_LOADED") == "1"
+os.environ["CODECS_WEBDAV_PROBE_LOADED"] = "1"
 
 
 def failing_decoder(dicom, frame_index):
@@ -46,8 +53,8 @@ def transcoder(dicom, allowed_syntaxes, allow_new_sop_instance_uid):
     if b"PYTRANSRAISE" in dicom:
         raise ValueError("boom-from-transcoder")
     SEEN["transcoded"].append([list(allowed_syntaxes), bool(allow_new_sop_instance_uid)])
-    # pydicom imports numpy, which cannot be imported again after /tools/reset (a CPython limit):
-    # then this raises, and Orthanc's own transcoder takes over.
+    if RELOADED:
+        return None  # no pydicom after a reset (see RELOADED): Orthanc's own transcoder takes over
     import pydicom
     from pydicom.uid import ImplicitVRLittleEndian
 

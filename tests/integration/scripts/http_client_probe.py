@@ -222,6 +222,7 @@ def leak_check(output, uri, **request):
     }
     growth = {}
     for name, attempt in calls.items():
+        rounds = []
         for _round in range(int(request["get"]["rounds"])):
             gc.collect()
             before = sys.getallocatedblocks()
@@ -231,7 +232,10 @@ def leak_check(output, uri, **request):
                 with LOCK:
                     UPLOADS.clear()   # the uploads' summaries are not leaks
             gc.collect()
-            growth[name] = sys.getallocatedblocks() - before
+            rounds.append(sys.getallocatedblocks() - before)
+        # A leak grows in every round; the requests that the server side answers on other threads
+        # meanwhile allocate and free at their own pace, which one round alone can catch mid-way.
+        growth[name] = min(rounds[1:] or rounds, key=abs)
     answer_json(output, growth)
 
 

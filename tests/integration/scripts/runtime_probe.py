@@ -212,7 +212,7 @@ def multiprocessing_route(output, uri, **kwargs):
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         child_pid = pool.apply(os.getpid)
-    # The default context: forkserver inside Orthanc, whatever the Python version.
+    # The default context: fork inside Orthanc, whatever the Python version.
     with multiprocessing.Pool(2) as pool:
         values = pool.map(abs, [-1, -2])
     answer_json(output, {"parent": os.getpid(), "child": child_pid, "executable": sys.executable,
