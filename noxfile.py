@@ -182,9 +182,9 @@ def runtimes(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def build(session: nox.Session) -> None:
-    """The main job: the default cell (the system's SDK header, this interpreter) into dist/."""
+    """The main job: the default cell (the matrix's default SDK, this interpreter) into dist/."""
     _interpreter(session)
-    session.run(sys.executable, "-m", "generator", "build", "--sdk", "system", "--python", sys.executable,
+    session.run(sys.executable, "-m", "generator", "build", "--sdk", MATRIX.default_sdk, "--python", sys.executable,
                 "-o", str(ROOT / "dist"), *session.posargs)
 
 

@@ -802,7 +802,8 @@ static OrthancPluginJob* NewJob(const char* type, PyObject* object, int strict)
    * method use the first API (still in the SDK; Orthanc logs a warning for
    * it), where serialization works; the others the second one. */
   int serializable = PyObject_HasAttrString(object, "serialize");
-  if (!serializable)
+  /* An Orthanc older than 1.11.3 has only the first API. */
+  if (!serializable && OrthancPy_OrthancHas(ORTHANC_PY_SINCE_OrthancPluginCreateJob2))
   {
     Py_BEGIN_ALLOW_THREADS
     handle = OrthancPluginCreateJob2(context, job, Finalize, type, GetProgress, GetContent2, GetSerialized2,

@@ -124,7 +124,8 @@ static PyObject* InitModule(void)
   g_exception = PyErr_NewExceptionWithDoc("orthanc.OrthancException", g_exceptionDoc, NULL, NULL);
   if (g_exception == NULL ||
       OrthancPy_AddObjectRef(module, "OrthancException", g_exception) < 0 ||
-      OrthancPy_AddGenerated(module) < 0)
+      OrthancPy_AddGenerated(module) < 0 ||
+      OrthancPyVersions_AddToModule(module) < 0)
   {
     Py_DECREF(module);
     return NULL;

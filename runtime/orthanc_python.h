@@ -75,6 +75,25 @@ void* OrthancPy_GetHandle(PyObject* obj, OrthancPyClassId cls);
  * returned. Safe on NULL and on None. */
 void OrthancPy_Invalidate(PyObject* obj);
 
+/* Orthanc releases as comparable numbers (1.12.10 -> 1012010); "mainline"
+ * is newer than every release. */
+#define ORTHANC_PY_VERSION(major, minor, revision) \
+  ((long) (major) * 1000000L + (long) (minor) * 1000L + (long) (revision))
+#define ORTHANC_PY_VERSION_MAINLINE 999999999L
+
+/* 1 if the running Orthanc has what appeared in release `since`
+ * (an ORTHANC_PY_VERSION number; 0 = any Orthanc). */
+int OrthancPy_OrthancHas(long since);
+
+/* Raises exceptionType("<what> needs Orthanc X.Y.Z or later; this is Orthanc
+ * ..."); returns NULL. */
+PyObject* OrthancPy_SetNeedsOrthanc(PyObject* exceptionType, const char* what, long since);
+
+/* At the top of a wrapper of an item that appeared in `since`: Orthanc is
+ * never asked for a service it does not have. */
+#define ORTHANC_PY_REQUIRE_ORTHANC(since, what) \
+  do { if (!OrthancPy_OrthancHas(since)) { return OrthancPy_SetNeedsOrthanc(PyExc_NotImplementedError, what, since); } } while (0)
+
 /* ---- Provided by the generated code ----------------------------------- */
 /* (declared in orthanc_generated.h)
  *   PyTypeObject* OrthancPy_GetType(OrthancPyClassId cls);

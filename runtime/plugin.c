@@ -187,12 +187,10 @@ static void Shutdown(void)
 
 static int32_t Initialize(OrthancPluginContext* context)
 {
-  if (!OrthancPluginCheckVersion(context))
+  /* Against the oldest Orthanc the runtime needs, not against the SDK the
+   * plugin was generated from: newer items are gated at run time. */
+  if (OrthancPyVersions_Check(context) < 0)
   {
-    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR,
-                   "Python plugin: this plugin was built for Orthanc %d.%d.%d or later, this is Orthanc %s",
-                   ORTHANC_PLUGINS_MINIMAL_MAJOR_NUMBER, ORTHANC_PLUGINS_MINIMAL_MINOR_NUMBER,
-                   ORTHANC_PLUGINS_MINIMAL_REVISION_NUMBER, context->orthancVersion);
     return -1;
   }
 
@@ -206,12 +204,27 @@ static int32_t Initialize(OrthancPluginContext* context)
     return 0;
   }
 
-  /* SDK 1.12.6 deprecates the one-argument form, which only guesses the plugin's name. */
+  /* SDK 1.12.6 deprecates the one-argument form, which only guesses the
+   * plugin's name; an older Orthanc only has that one. */
 #if ORTHANC_PY_HAS_OrthancPluginSetDescription2
-  OrthancPluginSetDescription2(context, OrthancPluginGetName(), "Runs a Python script that uses Orthanc's plugin SDK.");
-#elif ORTHANC_PY_HAS_OrthancPluginSetDescription
-  OrthancPluginSetDescription(context, "Runs a Python script that uses Orthanc's plugin SDK.");
+  if (OrthancPy_OrthancHas(ORTHANC_PY_SINCE_OrthancPluginSetDescription2))
+  {
+    OrthancPluginSetDescription2(context, OrthancPluginGetName(), "Runs a Python script that uses Orthanc's plugin SDK.");
+  }
+  else
 #endif
+  {
+#if ORTHANC_PY_HAS_OrthancPluginSetDescription
+#  if defined(__GNUC__) || defined(__clang__)
+#    pragma GCC diagnostic push
+#    pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#  endif
+    OrthancPluginSetDescription(context, "Runs a Python script that uses Orthanc's plugin SDK.");
+#  if defined(__GNUC__) || defined(__clang__)
+#    pragma GCC diagnostic pop
+#  endif
+#endif
+  }
 
   OrthancPyConfig config;
   if (OrthancPyConfig_Read(&config) < 0)

@@ -309,3 +309,9 @@ int OrthancPyGate_EndPythonThreads(void);
  * memory (threads still run its code). _LeftRunning: that happened. */
 void OrthancPyGate_LeaveRunning(void);
 int OrthancPyGate_LeftRunning(void);
+
+/* versions.c: which Orthanc runs the plugin (see runtime/README.md, "Orthanc releases").
+ * _Check: at OrthancPluginInitialize(), before anything else; -1 (logged) below the floor.
+ * _AddToModule: orthanc.GetOrthancVersion() and orthanc.SDK_VERSION. GIL held. */
+int OrthancPyVersions_Check(OrthancPluginContext* context);
+int OrthancPyVersions_AddToModule(PyObject* module);

@@ -48,12 +48,12 @@ def system_sdk_version() -> str:
 
 
 def generate(sdk: str, work_dir: Path, *, allow_unknown: bool = False, header: Path | None = None) -> Generated:
-    from generator.parse.header_parser import model_from_header
+    from generator.build.since_model import model_for_build
 
     if sdk == "system":
         sdk = system_sdk_version()
     resolved = resolve_header(sdk, allow_unknown=allow_unknown, header=header)
-    model = model_from_header(resolved.path, resolved.version)
+    model = model_for_build(resolved.path, resolved.version)
     plan = build_plan(model)
     sources = work_dir / "generated"
     if sources.exists():

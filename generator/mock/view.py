@@ -179,5 +179,5 @@ def build_mock_view(view: RenderView) -> MockView:
         mock_function(f, f.python, class_names, None if f.custom else wrappers.get(f.c_function), enum_names)
         for f in view.module_functions
     ]
-    enums = [MockEnum(e.python, e.doc, [(name, value) for name, value, _ in e.members]) for e in view.enums]
+    enums = [MockEnum(e.python, e.doc, [(name, value) for name, value, _doc, _gate in e.members]) for e in view.enums]
     return MockView(view.sdk_version, view.sdk_declared, view.header_sha256, enums, classes, functions)

@@ -10,8 +10,9 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from generator.model.entities import Function, Kind, Model, Parameter
+from generator.model.entities import Function, Kind, Model, Parameter, Since
 from generator.model.naming import strip_prefix
+from generator.model.since import version_key
 from generator.plan.plan import CustomEntry, Plan, Status, load_yaml
 from generator.render.stub_docs import deprecation, python_doc
 
@@ -69,6 +70,7 @@ class WrapperView:
     pyi_result: str
     python_name: str = ""
     deprecated: bool = False
+    gate: Gate | None = None  # the Orthanc release it needs, when newer than the floor
     code_in_result: bool = False  # the error code is the first item of the result (typemap.yaml)
 
     @property
@@ -94,6 +96,14 @@ class WrapperView:
         return next((a for a in self.python_args if a.explicit_size), None)
 
 
+@dataclass(frozen=True)
+class Gate:
+    """An Orthanc release newer than the floor: what an item needs from the running Orthanc."""
+
+    version: str  # "1.12.8"
+    code: int  # ORTHANC_PY_VERSION(1, 12, 8) = 1012008, compared with the running Orthanc's
+
+
 @dataclass
 class MethodView:
     python: str
@@ -102,6 +112,7 @@ class MethodView:
     custom: bool
     pyi_signature: str = ""
     flags: str = "METH_VARARGS | METH_KEYWORDS"
+    gate: Gate | None = None
     deprecated: str | None = None  # the stub's @deprecated message
 
 
@@ -113,6 +124,7 @@ class ClassView:
     doc: str
     destructor: str | None
     methods: list[MethodView] = field(default_factory=list)
+    gate: Gate | None = None
 
 
 @dataclass
@@ -120,7 +132,8 @@ class EnumView:
     name: str
     python: str
     doc: str
-    members: list[tuple[str, int, str]]
+    members: list[tuple[str, int, str, Gate | None]]
+    gate: Gate | None = None
 
 
 @dataclass
@@ -134,6 +147,43 @@ class RenderView:
     wrappers: list[WrapperView]
     module_functions: list[MethodView]
     custom: list[CustomEntry]
+    floor: tuple[int, int, int] = (0, 0, 0)
+    since: dict[str, int] = field(default_factory=dict)  # every SDK function -> its release's code (0: unknown)
+
+
+def version_code(version: str) -> int:
+    """The number runtime/orthanc_python.h's ORTHANC_PY_VERSION makes of a release."""
+    major, minor, revision = (version_key(version) + (0, 0, 0))[:3]
+    return major * 1_000_000 + minor * 1_000 + revision
+
+
+def runtime_floor(model: Model) -> tuple[int, int, int]:
+    """The oldest Orthanc a plugin of this SDK starts in (generator/plan/runtime.yaml), never
+    newer than the SDK itself."""
+    floor = version_key(load_yaml("runtime.yaml")["floor"])
+    sdk = version_key(model.sdk.release or model.sdk.declared)
+    return tuple(min(floor, sdk)[:3])  # type: ignore[return-value]
+
+
+class Gates:
+    """Gate of each item: None when every Orthanc at or above the floor has it (or when its
+    release is unknown, as in a model of one header without annotations)."""
+
+    def __init__(self, model: Model) -> None:
+        self.floor = runtime_floor(model)
+        self.functions = {f.name: f.since for f in model.functions}
+
+    def of(self, since: Since) -> Gate | None:
+        if since.version is None or version_key(since.version) <= self.floor:
+            return None
+        return Gate(since.version, version_code(since.version))
+
+    def newest(self, gates: list[Gate | None]) -> Gate | None:
+        known = [g for g in gates if g is not None]
+        return max(known, key=lambda g: g.code) if known else None
+
+    def of_functions(self, names: tuple[str, ...] | list[str]) -> Gate | None:
+        return self.newest([self.of(self.functions[n]) for n in names if n in self.functions])
 
 
 def _py_name(name: str) -> str:
@@ -246,13 +296,16 @@ def wrapper_view(function: Function, model: Model) -> WrapperView:
 
 def build_view(plan: Plan) -> RenderView:
     model = plan.model
+    gates = Gates(model)
     wrappers: dict[str, WrapperView] = {}
     for planned in plan.functions:
         if planned.status == Status.GENERATED and planned.python_names:
             wrappers[planned.name] = wrapper_view(model.function(planned.name), model)
+            wrappers[planned.name].gate = gates.of(model.function(planned.name).since)
 
     classes = {
-        c.python_name: ClassView(c.name, c.python_name, class_id(c.name), c.doc.brief, c.destructor)
+        c.python_name: ClassView(c.name, c.python_name, class_id(c.name), c.doc.brief, c.destructor,
+                                 gate=gates.of(c.since))
         for c in model.classes
     }
     module_functions: list[MethodView] = []
@@ -263,13 +316,15 @@ def build_view(plan: Plan) -> RenderView:
         for name in planned.python_names:
             method = MethodView(name, wrapper.c_name, wrapper.doc, custom=False,
                                 pyi_signature=f"({wrapper.pyi_params}) -> {wrapper.pyi_result}",
+                                gate=wrapper.gate,
                                 deprecated=deprecation(model.function(planned.name), model))
             if planned.scope == "module":
                 module_functions.append(method)
             else:
                 classes[planned.scope].methods.append(method)
     for entry in plan.custom:
-        method = MethodView(entry.python, entry.c_function, entry.doc, custom=True, pyi_signature=entry.signature)
+        method = MethodView(entry.python, entry.c_function, entry.doc, custom=True, pyi_signature=entry.signature,
+                            gate=gates.of_functions(entry.requires))
         if entry.scope == "module":
             module_functions.append(method)
         else:
@@ -279,7 +334,8 @@ def build_view(plan: Plan) -> RenderView:
     module_functions.sort(key=lambda m: m.python)
 
     enums = [
-        EnumView(e.name, e.python_name, e.doc.brief, [(m.python_name, m.value, m.doc) for m in e.members])
+        EnumView(e.name, e.python_name, e.doc.brief,
+                 [(m.python_name, m.value, m.doc, gates.of(m.since)) for m in e.members], gate=gates.of(e.since))
         for e in model.enumerations
     ]
     return RenderView(
@@ -292,4 +348,6 @@ def build_view(plan: Plan) -> RenderView:
         wrappers=[wrappers[name] for name in sorted(wrappers)],
         module_functions=module_functions,
         custom=sorted(plan.custom, key=lambda e: e.c_function),
+        floor=gates.floor,
+        since={f.name: version_code(f.since.version) if f.since.version else 0 for f in model.functions},
     )

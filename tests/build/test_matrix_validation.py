@@ -187,7 +187,7 @@ def test_bad_matrix_names_the_place(
 
 
 def test_unchanged_document_is_valid(matrix_document: dict[str, Any], parse_matrix_document) -> None:
-    assert parse_matrix_document(matrix_document).default_sdk == "1.10.1"
+    assert parse_matrix_document(matrix_document).default_sdk == "1.12.10"
 
 
 def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration import dcmtk
-from tests.orthanc_server import OrthancServer, free_port
+from tests.orthanc_server import OrthancServer, default_binary, free_port
 from tests.reliability.conftest import BuiltPlugin, dicom_peers_config
+from tests.stub_gates import absent_in, host_orthanc_version
 
 pytestmark = pytest.mark.integration
 
@@ -70,6 +71,11 @@ def test_every_callback_kind_is_covered(built_plugin: BuiltPlugin) -> None:
         pytest.skip("no orthanc.pyi beside the plugin")
     kinds = callback_registrations(built_plugin.stub.read_text())
     assert {"RegisterRestCallback", "RegisterOnChangeCallback"} <= kinds, kinds
+    # A plugin of a newer SDK than the Orthanc here lacks the newer kinds at run time (the runtimes'
+    # suites test them in their Orthancs).
+    running = host_orthanc_version(default_binary())
+    if running is not None:
+        kinds -= absent_in(built_plugin.stub, running)
     assert not kinds - set(COVERED), f"callback kinds without a raising test here: {sorted(kinds - set(COVERED))}"
 
 

@@ -112,7 +112,9 @@ def catalog():
                 classes[name] = methods
         elif callable(value):
             functions.append(name)
-    return {"functions": functions, "classes": classes, "enums": enums}
+    # Plugins generated from a newer SDK than the running Orthanc leave out what it lacks.
+    version = orthanc.GetOrthancVersion() if hasattr(orthanc, "GetOrthancVersion") else None
+    return {"functions": functions, "classes": classes, "enums": enums, "orthanc_version": version}
 
 
 def describe(error):
