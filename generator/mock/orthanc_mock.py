@@ -418,8 +418,10 @@ class Mock:
         def answer_buffer(state: Answer, answer: Any, mimeType: str) -> None:
             state.status, state.body, state.content_type = 200, _as_bytes(answer), mimeType
 
-        def status_body(state: Answer, status: int, body: Any = b"") -> None:
-            state.status, state.body = status, _as_bytes(body)
+        def status_body(state: Answer, status: int, body: Any = b"", bodySize: Any = None) -> None:
+            # bodySize: the SDK 1.10 form (status, body, bodySize) sends the first bodySize bytes.
+            data = _as_bytes(body)
+            state.status, state.body = status, data if bodySize is None else data[:bodySize]
 
         def redirect(state: Answer, redirection: str) -> None:
             state.status, state.headers["Location"] = 301, redirection
