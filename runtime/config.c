@@ -44,31 +44,14 @@ static void DescribeKey(char* target, size_t size, const char* section, const ch
 }
 
 
-/* Leaves *target unchanged when the key is absent. */
-static int ReadBool(const char* json, const char* section, const char* key, int* target)
-{
-  OrthancPyJsonValue value;
-  int status = FindKey(json, section, key, &value);
-  if (status <= 0)
-  {
-    return status;
-  }
-
-  if (value.kind != ORTHANC_PY_JSON_TRUE && value.kind != ORTHANC_PY_JSON_FALSE)
-  {
-    char name[128];
-    DescribeKey(name, sizeof(name), section, key);
-    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option %s must be true or false", name);
-    return -1;
-  }
-
-  *target = (value.kind == ORTHANC_PY_JSON_TRUE);
-  return 1;
-}
+/* Converts a found value into the caller's target: 1, or -1 (logged under the
+ * key's printable `name`). */
+typedef int (*ValueConverter)(const OrthancPyJsonValue* value, const char* name, void* target);
 
 
-/* A number of seconds, 0 or more; *target unchanged when the key is absent. */
-static int ReadSeconds(const char* json, const char* section, const char* key, double* target)
+/* The lookup shared by the typed readers below: 1 converted, 0 absent (the
+ * target unchanged), -1 unusable (logged). */
+static int ReadKey(const char* json, const char* section, const char* key, ValueConverter convert, void* target)
 {
   OrthancPyJsonValue value;
   int status = FindKey(json, section, key, &value);
@@ -79,13 +62,33 @@ static int ReadSeconds(const char* json, const char* section, const char* key, d
 
   char name[128];
   DescribeKey(name, sizeof(name), section, key);
+  return convert(&value, name, target);
+}
+
+
+static int ToBool(const OrthancPyJsonValue* value, const char* name, void* target)
+{
+  if (value->kind != ORTHANC_PY_JSON_TRUE && value->kind != ORTHANC_PY_JSON_FALSE)
+  {
+    OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option %s must be true or false", name);
+    return -1;
+  }
+
+  *(int*) target = (value->kind == ORTHANC_PY_JSON_TRUE);
+  return 1;
+}
+
+
+/* A number of seconds, 0 or more. */
+static int ToSeconds(const OrthancPyJsonValue* value, const char* name, void* target)
+{
   char text[64];
-  size_t length = (size_t) (value.end - value.begin);
+  size_t length = (size_t) (value->end - value->begin);
   char* end = NULL;
   double seconds = -1.0;
-  if (value.kind == ORTHANC_PY_JSON_NUMBER && length < sizeof(text))
+  if (value->kind == ORTHANC_PY_JSON_NUMBER && length < sizeof(text))
   {
-    memcpy(text, value.begin, length);
+    memcpy(text, value->begin, length);
     text[length] = '\0';
     seconds = strtod(text, &end);
   }
@@ -95,36 +98,47 @@ static int ReadSeconds(const char* json, const char* section, const char* key, d
                    "Python plugin: the configuration option %s must be a number of seconds (0 to 86400)", name);
     return -1;
   }
-  *target = seconds;
+  *(double*) target = seconds;
   return 1;
 }
 
 
-/* *target is a malloc'd copy, or unchanged when the key is absent. */
-static int ReadString(const char* json, const char* section, const char* key, char** target)
+/* A malloc'd copy. */
+static int ToString(const OrthancPyJsonValue* value, const char* name, void* target)
 {
-  OrthancPyJsonValue value;
-  int status = FindKey(json, section, key, &value);
-  if (status <= 0)
-  {
-    return status;
-  }
-
-  char name[128];
-  DescribeKey(name, sizeof(name), section, key);
-  if (value.kind != ORTHANC_PY_JSON_STRING)
+  if (value->kind != ORTHANC_PY_JSON_STRING)
   {
     OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: the configuration option %s must be a string", name);
     return -1;
   }
 
-  *target = OrthancPyJson_DecodeString(&value);
-  if (*target == NULL)
+  char** copy = target;
+  *copy = OrthancPyJson_DecodeString(value);
+  if (*copy == NULL)
   {
     OrthancPy_Logf(ORTHANC_PY_LOG_ERROR, "Python plugin: cannot read the configuration option %s", name);
     return -1;
   }
   return 1;
+}
+
+
+/* Typed entry points, so that a target of the wrong type does not compile. */
+static int ReadBool(const char* json, const char* section, const char* key, int* target)
+{
+  return ReadKey(json, section, key, ToBool, target);
+}
+
+
+static int ReadSeconds(const char* json, const char* section, const char* key, double* target)
+{
+  return ReadKey(json, section, key, ToSeconds, target);
+}
+
+
+static int ReadString(const char* json, const char* section, const char* key, char** target)
+{
+  return ReadKey(json, section, key, ToString, target);
 }
 
 

@@ -198,3 +198,23 @@ PyObject* OrthancPy_DictFromJsonBuffer(OrthancPluginMemoryBuffer* buffer)
   Py_DECREF(text);
   return parsed;
 }
+
+
+int OrthancPy_TakeHttpAnswer(OrthancPluginErrorCode code, int keepHttpErrors, OrthancPyHttpAnswer* answer,
+                             PyObject** body, PyObject** headers)
+{
+  /* Converted first in every case: this is what frees the buffers. */
+  *body = OrthancPy_BytesFromMemoryBuffer(&answer->body);
+  *headers = OrthancPy_DictFromJsonBuffer(&answer->headers);
+  if (code != OrthancPluginErrorCode_Success && !(keepHttpErrors && answer->status != 0))
+  {
+    OrthancPy_SetSdkError(code);   /* replaces a conversion error: the request's is the one to tell */
+  }
+  else if (*body != NULL && *headers != NULL)
+  {
+    return 0;
+  }
+  Py_CLEAR(*body);
+  Py_CLEAR(*headers);
+  return -1;
+}

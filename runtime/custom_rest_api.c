@@ -82,31 +82,26 @@ PyObject* OrthancPyCustom_CallRestApi(PyObject* self, PyObject* args, PyObject* 
   }
 
   OrthancPluginContext* context = OrthancPy_GetContext();
-  OrthancPluginMemoryBuffer answerBody = { NULL, 0 };
-  OrthancPluginMemoryBuffer answerHeaders = { NULL, 0 };
-  uint16_t status = 0;
+  OrthancPyHttpAnswer answer = ORTHANC_PY_HTTP_ANSWER_INIT;
   OrthancPluginErrorCode code;
   Py_BEGIN_ALLOW_THREADS
-  code = OrthancPluginCallRestApi(context, &answerBody, &answerHeaders, &status, (OrthancPluginHttpMethod) method,
-                                  uri, headers.count, headers.keys, headers.values, body.buf,
-                                  (uint32_t) body.len, afterPlugins);
+  code = OrthancPluginCallRestApi(context, &answer.body, &answer.headers, &answer.status,
+                                  (OrthancPluginHttpMethod) method, uri, headers.count, headers.keys,
+                                  headers.values, body.buf, (uint32_t) body.len, afterPlugins);
   Py_END_ALLOW_THREADS
   OrthancPy_ReleaseHeaders(&headers);
   PyBuffer_Release(&body);
 
-  PyObject* bodyObject = OrthancPy_BytesFromMemoryBuffer(&answerBody);
-  PyObject* headersObject = OrthancPy_DictFromJsonBuffer(&answerHeaders);
-  PyObject* result = NULL;
-  if (code != OrthancPluginErrorCode_Success)
+  /* Unlike HttpClient, an HTTP error of Orthanc's own REST API raises. */
+  PyObject* bodyObject = NULL;
+  PyObject* headersObject = NULL;
+  if (OrthancPy_TakeHttpAnswer(code, 0, &answer, &bodyObject, &headersObject) < 0)
   {
-    OrthancPy_SetSdkError(code);
+    return NULL;
   }
-  else if (bodyObject != NULL && headersObject != NULL)
-  {
-    result = Py_BuildValue("(OOi)", bodyObject, headersObject, (int) status);
-  }
-  Py_XDECREF(bodyObject);
-  Py_XDECREF(headersObject);
+  PyObject* result = Py_BuildValue("(OOi)", bodyObject, headersObject, (int) answer.status);
+  Py_DECREF(bodyObject);
+  Py_DECREF(headersObject);
   return result;
 }
 

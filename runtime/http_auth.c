@@ -36,13 +36,7 @@ typedef struct
   OrthancPluginMemoryBuffer* customPayload;
   OrthancPluginMemoryBuffer* redirection;
   const char* uri;
-  const char* ip;
-  uint32_t headersCount;
-  const char* const* headersKeys;
-  const char* const* headersValues;
-  uint32_t getCount;
-  const char* const* getKeys;
-  const char* const* getValues;
+  OrthancPyRequestInfo request;
 } AuthenticationCall;
 
 
@@ -128,17 +122,9 @@ static OrthancPyStatus AuthenticationBody(void* payload)
 
   PyObject* uri = OrthancPy_StringFromSdk(call->uri);
   PyObject* kwargs = (uri != NULL) ? PyDict_New() : NULL;
-  PyObject* ip = (kwargs != NULL) ? OrthancPy_StringFromSdk(call->ip) : NULL;
-  PyObject* headers = (ip != NULL) ?
-    OrthancPy_DictFromPairs(call->headersCount, call->headersKeys, call->headersValues) : NULL;
-  PyObject* get = (headers != NULL) ? OrthancPy_DictFromPairs(call->getCount, call->getKeys, call->getValues) : NULL;
-  PyObject* args = (get != NULL) ? PyTuple_Pack(1, uri) : NULL;
-  PyObject* result = NULL;
-  if (args != NULL && PyDict_SetItemString(kwargs, "ip", ip) == 0 &&
-      PyDict_SetItemString(kwargs, "headers", headers) == 0 && PyDict_SetItemString(kwargs, "get", get) == 0)
-  {
-    result = PyObject_Call(callback, args, kwargs);
-  }
+  PyObject* args = (kwargs != NULL && OrthancPy_AddRequestKeywords(kwargs, &call->request) == 0) ?
+    PyTuple_Pack(1, uri) : NULL;
+  PyObject* result = (args != NULL) ? PyObject_Call(callback, args, kwargs) : NULL;
 
   OrthancPyStatus status = ORTHANC_PY_SUCCESS;
   if (result == NULL || ReadVerdict(result, call) < 0)
@@ -150,9 +136,6 @@ static OrthancPyStatus AuthenticationBody(void* payload)
 
   Py_XDECREF(result);
   Py_XDECREF(args);
-  Py_XDECREF(get);
-  Py_XDECREF(headers);
-  Py_XDECREF(ip);
   Py_XDECREF(kwargs);
   Py_XDECREF(uri);
   Py_DECREF(callback);
@@ -169,8 +152,8 @@ static OrthancPluginErrorCode Authenticate(OrthancPluginHttpAuthenticationStatus
                                            uint32_t getCount, const char* const* getKeys,
                                            const char* const* getValues)
 {
-  AuthenticationCall call = { status, customPayload, redirection, uri, ip, headersCount, headersKeys,
-                              headersValues, getCount, getKeys, getValues };
+  AuthenticationCall call = { status, customPayload, redirection, uri,
+                              { ip, headersCount, headersKeys, headersValues, getCount, getKeys, getValues } };
   /* Refused unless the Python callback grants it. */
   *status = OrthancPluginHttpAuthenticationStatus_Unauthorized;
   return OrthancPy_RunCallback(AuthenticationBody, &call);

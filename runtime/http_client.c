@@ -101,22 +101,17 @@ static PyObject* BuildAnswer(uint16_t status, PyObject* headers, PyObject* body)
 
 /* GIL held. The outcome of a call that may have got an HTTP error: the answer if an HTTP
  * status came back, else orthanc.OrthancException. Frees both buffers. */
-static PyObject* AnswerFromBuffers(OrthancPluginErrorCode code, uint16_t status,
-                                   OrthancPluginMemoryBuffer* body, OrthancPluginMemoryBuffer* headers)
+static PyObject* AnswerFromBuffers(OrthancPluginErrorCode code, OrthancPyHttpAnswer* answer)
 {
-  PyObject* bodyObject = OrthancPy_BytesFromMemoryBuffer(body);
-  PyObject* headersObject = OrthancPy_DictFromJsonBuffer(headers);
-  PyObject* result = NULL;
-  if (code != OrthancPluginErrorCode_Success && status == 0)
+  PyObject* body = NULL;
+  PyObject* headers = NULL;
+  if (OrthancPy_TakeHttpAnswer(code, 1, answer, &body, &headers) < 0)
   {
-    OrthancPy_SetSdkError(code);
+    return NULL;
   }
-  else if (bodyObject != NULL && headersObject != NULL)
-  {
-    result = BuildAnswer(status, headersObject, bodyObject);
-  }
-  Py_XDECREF(bodyObject);
-  Py_XDECREF(headersObject);
+  PyObject* result = BuildAnswer(answer->status, headers, body);
+  Py_DECREF(body);
+  Py_DECREF(headers);
   return result;
 }
 
@@ -190,20 +185,18 @@ PyObject* OrthancPyCustom_HttpClient(PyObject* self, PyObject* args, PyObject* k
   }
 
   OrthancPluginContext* context = OrthancPy_GetContext();
-  OrthancPluginMemoryBuffer answerBody = { NULL, 0 };
-  OrthancPluginMemoryBuffer answerHeaders = { NULL, 0 };
-  uint16_t status = 0;
+  OrthancPyHttpAnswer answer = ORTHANC_PY_HTTP_ANSWER_INIT;
   OrthancPluginErrorCode code;
   Py_BEGIN_ALLOW_THREADS
-  code = OrthancPluginHttpClient(context, &answerBody, &answerHeaders, &status, options.method, options.url,
-                                 options.headers.count, options.headers.keys, options.headers.values,
+  code = OrthancPluginHttpClient(context, &answer.body, &answer.headers, &answer.status, options.method,
+                                 options.url, options.headers.count, options.headers.keys, options.headers.values,
                                  body.buf, (uint32_t) body.len, options.username, options.password,
                                  options.timeout, options.certificateFile, options.certificateKeyFile,
                                  options.certificateKeyPassword, (uint8_t) (options.pkcs11 ? 1 : 0));
   Py_END_ALLOW_THREADS
   OrthancPy_ReleaseHeaders(&options.headers);
   PyBuffer_Release(&body);
-  return AnswerFromBuffers(code, status, &answerBody, &answerHeaders);
+  return AnswerFromBuffers(code, &answer);
 }
 
 #endif
@@ -227,17 +220,15 @@ static PyObject* CallPeer(const OrthancPluginPeers* peers, uint32_t index, PyObj
   }
 
   OrthancPluginContext* context = OrthancPy_GetContext();
-  OrthancPluginMemoryBuffer answerBody = { NULL, 0 };
-  OrthancPluginMemoryBuffer answerHeaders = { NULL, 0 };
-  uint16_t status = 0;
+  OrthancPyHttpAnswer answer = ORTHANC_PY_HTTP_ANSWER_INIT;
   OrthancPluginErrorCode code;
   Py_BEGIN_ALLOW_THREADS
-  code = OrthancPluginCallPeerApi(context, &answerBody, &answerHeaders, &status, peers, index, httpMethod, uri,
-                                  converted.count, converted.keys, converted.values, body->buf,
+  code = OrthancPluginCallPeerApi(context, &answer.body, &answer.headers, &answer.status, peers, index, httpMethod,
+                                  uri, converted.count, converted.keys, converted.values, body->buf,
                                   (uint32_t) body->len, seconds);
   Py_END_ALLOW_THREADS
   OrthancPy_ReleaseHeaders(&converted);
-  return AnswerFromBuffers(code, status, &answerBody, &answerHeaders);
+  return AnswerFromBuffers(code, &answer);
 }
 
 
@@ -290,18 +281,50 @@ static int FindPeer(const OrthancPluginPeers* peers, PyObject* peer, uint32_t* i
 }
 
 
+/* The arguments of both CallPeerApi forms (the module function names the peer
+ * "peer", the Peers method "peerIndex"); the objects are borrowed from the
+ * call's arguments, `body` is held until PeerCallEnd. */
+typedef struct
+{
+  PyObject* peer;
+  PyObject* method;
+  const char* uri;
+  PyObject* headers;
+  Py_buffer body;
+  PyObject* timeout;
+} PeerCallArgs;
+
+
+/* GIL held: 0, or -1 with TypeError (nothing held). */
+static int ParsePeerCallArgs(PyObject* args, PyObject* kwargs, char** keywords, PeerCallArgs* call)
+{
+  memset(call, 0, sizeof(*call));
+  return PyArg_ParseTupleAndKeywords(args, kwargs, "OOs|Oz*O:CallPeerApi", keywords, &call->peer, &call->method,
+                                     &call->uri, &call->headers, &call->body, &call->timeout) ? 0 : -1;
+}
+
+
+/* GIL held: finds the peer among `peers` (NULL when they could not be had,
+ * an exception set) and calls it; releases the body in every case. */
+static PyObject* PeerCallEnd(const OrthancPluginPeers* peers, PeerCallArgs* call)
+{
+  uint32_t index = 0;
+  PyObject* result = NULL;
+  if (peers != NULL && FindPeer(peers, call->peer, &index) == 0)
+  {
+    result = CallPeer(peers, index, call->method, call->uri, call->headers, &call->body, call->timeout);
+  }
+  PyBuffer_Release(&call->body);
+  return result;
+}
+
+
 PyObject* OrthancPyCustom_CallPeerApi(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   (void) self;
   static char* keywords[] = { "peer", "method", "uri", "headers", "body", "timeout", NULL };
-  PyObject* peer = NULL;
-  PyObject* method = NULL;
-  const char* uri = NULL;
-  PyObject* headers = NULL;
-  Py_buffer body = { 0 };
-  PyObject* timeout = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOs|Oz*O:CallPeerApi", keywords, &peer, &method, &uri, &headers,
-                                   &body, &timeout))
+  PeerCallArgs call;
+  if (ParsePeerCallArgs(args, kwargs, keywords, &call) < 0)
   {
     return NULL;
   }
@@ -313,17 +336,11 @@ PyObject* OrthancPyCustom_CallPeerApi(PyObject* self, PyObject* args, PyObject* 
   Py_END_ALLOW_THREADS
   if (peers == NULL)
   {
-    PyBuffer_Release(&body);
+    PyBuffer_Release(&call.body);
     return OrthancPy_SetNullResultError("OrthancPluginGetPeers");
   }
 
-  uint32_t index = 0;
-  PyObject* result = NULL;
-  if (FindPeer(peers, peer, &index) == 0)
-  {
-    result = CallPeer(peers, index, method, uri, headers, &body, timeout);
-  }
-  PyBuffer_Release(&body);
+  PyObject* result = PeerCallEnd(peers, &call);
   Py_BEGIN_ALLOW_THREADS
   OrthancPluginFreePeers(context, peers);
   Py_END_ALLOW_THREADS
@@ -334,27 +351,15 @@ PyObject* OrthancPyCustom_CallPeerApi(PyObject* self, PyObject* args, PyObject* 
 PyObject* OrthancPyCustom_PeersCallPeerApi(PyObject* self, PyObject* args, PyObject* kwargs)
 {
   static char* keywords[] = { "peerIndex", "method", "uri", "headers", "body", "timeout", NULL };
-  PyObject* peer = NULL;
-  PyObject* method = NULL;
-  const char* uri = NULL;
-  PyObject* headers = NULL;
-  Py_buffer body = { 0 };
-  PyObject* timeout = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOs|Oz*O:CallPeerApi", keywords, &peer, &method, &uri, &headers,
-                                   &body, &timeout))
+  PeerCallArgs call;
+  if (ParsePeerCallArgs(args, kwargs, keywords, &call) < 0)
   {
     return NULL;
   }
-  /* `self` keeps the Peers object, hence the handle, alive during the call. */
+  /* `self` keeps the Peers object, hence the handle, alive during the call;
+   * NULL (with an exception) when it has none. */
   const OrthancPluginPeers* peers = OrthancPy_GetHandle(self, ORTHANC_PY_CLASS_Peers);
-  uint32_t index = 0;
-  PyObject* result = NULL;
-  if (peers != NULL && FindPeer(peers, peer, &index) == 0)
-  {
-    result = CallPeer(peers, index, method, uri, headers, &body, timeout);
-  }
-  PyBuffer_Release(&body);
-  return result;
+  return PeerCallEnd(peers, &call);
 }
 
 #endif
@@ -379,21 +384,7 @@ typedef struct
 /* GIL held: keeps the pending exception to re-raise it after the SDK call. */
 static void KeepError(ChunkedCall* call)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-  PyObject* error = PyErr_GetRaisedException();
-#else
-  PyObject* type = NULL;
-  PyObject* error = NULL;
-  PyObject* traceback = NULL;
-  PyErr_Fetch(&type, &error, &traceback);
-  PyErr_NormalizeException(&type, &error, &traceback);
-  if (error != NULL && traceback != NULL)
-  {
-    PyException_SetTraceback(error, traceback);
-  }
-  Py_XDECREF(type);
-  Py_XDECREF(traceback);
-#endif
+  PyObject* error = OrthancPy_TakeException();   /* owned, kept in call->error */
   if (call->error == NULL)
   {
     call->error = error;

@@ -7,19 +7,34 @@
 
 static PyObject* g_filters = NULL;   /* list, GIL-protected */
 
+
+/* Shared with http_auth.c: both callbacks get the request's details as the
+ * same keywords, so that one script can serve either. Outside the SDK guard
+ * below because the authentication callback needs it on its own. */
+int OrthancPy_AddRequestKeywords(PyObject* kwargs, const OrthancPyRequestInfo* request)
+{
+  PyObject* ip = OrthancPy_StringFromSdk(request->ip);
+  PyObject* headers = OrthancPy_DictFromPairs(request->headersCount, request->headersKeys, request->headersValues);
+  PyObject* get = OrthancPy_DictFromPairs(request->getCount, request->getKeys, request->getValues);
+  int done = -1;
+  if (ip != NULL && headers != NULL && get != NULL && PyDict_SetItemString(kwargs, "ip", ip) == 0 &&
+      PyDict_SetItemString(kwargs, "headers", headers) == 0 && PyDict_SetItemString(kwargs, "get", get) == 0)
+  {
+    done = 0;
+  }
+  Py_XDECREF(ip);
+  Py_XDECREF(headers);
+  Py_XDECREF(get);
+  return done;
+}
+
 #if ORTHANC_PY_HAS_OrthancPluginRegisterIncomingHttpRequestFilter2
 
 typedef struct
 {
   OrthancPluginHttpMethod method;
   const char* uri;
-  const char* ip;
-  uint32_t headersCount;
-  const char* const* headersKeys;
-  const char* const* headersValues;
-  uint32_t getCount;
-  const char* const* getKeys;
-  const char* const* getValues;
+  OrthancPyRequestInfo request;
   int32_t verdict;      /* 1 allowed, 0 forbidden, -1 error */
 } FilterCall;
 
@@ -27,18 +42,12 @@ typedef struct
 static PyObject* BuildKeywords(const FilterCall* call)
 {
   PyObject* method = OrthancPy_HttpMethodName(call->method);
-  PyObject* ip = OrthancPy_StringFromSdk(call->ip);
-  PyObject* headers = OrthancPy_DictFromPairs(call->headersCount, call->headersKeys, call->headersValues);
-  PyObject* get = OrthancPy_DictFromPairs(call->getCount, call->getKeys, call->getValues);
-  PyObject* kwargs = NULL;
-  if (method != NULL && ip != NULL && headers != NULL && get != NULL)
+  PyObject* kwargs = (method != NULL) ? Py_BuildValue("{sO}", "method", method) : NULL;
+  if (kwargs != NULL && OrthancPy_AddRequestKeywords(kwargs, &call->request) < 0)
   {
-    kwargs = Py_BuildValue("{sOsOsOsO}", "method", method, "ip", ip, "headers", headers, "get", get);
+    Py_CLEAR(kwargs);
   }
   Py_XDECREF(method);
-  Py_XDECREF(ip);
-  Py_XDECREF(headers);
-  Py_XDECREF(get);
   return kwargs;
 }
 
@@ -99,13 +108,13 @@ static int32_t FilterHttpRequest(OrthancPluginHttpMethod method,
   FilterCall call;
   call.method = method;
   call.uri = uri;
-  call.ip = ip;
-  call.headersCount = headersCount;
-  call.headersKeys = headersKeys;
-  call.headersValues = headersValues;
-  call.getCount = getArgumentsCount;
-  call.getKeys = getArgumentsKeys;
-  call.getValues = getArgumentsValues;
+  call.request.ip = ip;
+  call.request.headersCount = headersCount;
+  call.request.headersKeys = headersKeys;
+  call.request.headersValues = headersValues;
+  call.request.getCount = getArgumentsCount;
+  call.request.getKeys = getArgumentsKeys;
+  call.request.getValues = getArgumentsValues;
   call.verdict = -1;
 
   if (OrthancPy_RunCallback(FilterBody, &call) != ORTHANC_PY_SUCCESS)

@@ -156,29 +156,6 @@ static void FreeState(JobState* job)
 
 /* ---- Reading the Python object (GIL held) --------------------------------- */
 
-/* New reference to the exception being raised, normalized, with its
- * traceback; the error indicator is cleared. */
-static PyObject* TakeException(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-  return PyErr_GetRaisedException();
-#else
-  PyObject* type = NULL;
-  PyObject* value = NULL;
-  PyObject* traceback = NULL;
-  PyErr_Fetch(&type, &value, &traceback);
-  PyErr_NormalizeException(&type, &value, &traceback);
-  if (value != NULL && traceback != NULL)
-  {
-    PyException_SetTraceback(value, traceback);
-  }
-  Py_XDECREF(type);
-  Py_XDECREF(traceback);
-  return value;
-#endif
-}
-
-
 /* "TypeName: message" of an exception (new reference), never NULL unless
  * memory is exhausted. */
 static PyObject* DescribeException(PyObject* exception)
@@ -203,7 +180,7 @@ static PyObject* LogJobError(const JobState* job, const char* what)
 {
   char context[256];
   snprintf(context, sizeof(context), "Error in %s of the Python job of type \"%s\"", what, job->type);
-  PyObject* exception = TakeException();
+  PyObject* exception = OrthancPy_TakeException();
   if (exception == NULL)
   {
     OrthancPy_LogHoldingGil(ORTHANC_PY_LOG_ERROR, context);

@@ -148,27 +148,37 @@ void OrthancPy_LogException(const char* context, PyObject* exception)
 }
 
 
-void OrthancPy_LogPythonError(const char* context)
+PyObject* OrthancPy_TakeException(void)
 {
-  if (!PyErr_Occurred())
-  {
-    OrthancPy_LogHoldingGil(ORTHANC_PY_LOG_ERROR, context);
-    return;
-  }
-
 #if PY_VERSION_HEX >= 0x030C0000
-  PyObject* value = PyErr_GetRaisedException();
-  OrthancPy_LogException(context, value);
-  Py_DECREF(value);
+  return PyErr_GetRaisedException();
 #else
+  /* Before 3.12 the exception comes apart: normalize it so that the value
+   * is an instance whose type is its class, and keep the traceback on it. */
   PyObject* type = NULL;
   PyObject* value = NULL;
   PyObject* traceback = NULL;
   PyErr_Fetch(&type, &value, &traceback);
   PyErr_NormalizeException(&type, &value, &traceback);
-  LogException(context, type, value, traceback);
+  if (value != NULL && traceback != NULL)
+  {
+    PyException_SetTraceback(value, traceback);
+  }
   Py_XDECREF(type);
-  Py_XDECREF(value);
   Py_XDECREF(traceback);
+  return value;
 #endif
+}
+
+
+void OrthancPy_LogPythonError(const char* context)
+{
+  PyObject* value = OrthancPy_TakeException();   /* owned */
+  if (value == NULL)
+  {
+    OrthancPy_LogHoldingGil(ORTHANC_PY_LOG_ERROR, context);
+    return;
+  }
+  OrthancPy_LogException(context, value);
+  Py_DECREF(value);
 }

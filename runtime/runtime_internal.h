@@ -90,6 +90,31 @@ void OrthancPy_LogPythonError(const char* context);
  * Python code caught and returned. */
 void OrthancPy_LogException(const char* context, PyObject* exception);
 
+/* GIL held: the pending exception as one object (new reference, normalized,
+ * its traceback attached; NULL when none is set), the error indicator
+ * cleared. Hides the pre-3.12 type/value/traceback triple. */
+PyObject* OrthancPy_TakeException(void);
+
+
+/* ---- http_filter.c ------------------------------------------------------- */
+
+/* What Orthanc tells the HTTP filters and the authentication callback about a
+ * request; the pointers are Orthanc's, valid during the callback. */
+typedef struct
+{
+  const char* ip;
+  uint32_t headersCount;
+  const char* const* headersKeys;
+  const char* const* headersValues;
+  uint32_t getCount;
+  const char* const* getKeys;
+  const char* const* getValues;
+} OrthancPyRequestInfo;
+
+/* GIL held: adds the keywords ip= (str), headers= and get= (dicts) to the
+ * dict `kwargs` (borrowed); 0, or -1 with an exception. */
+int OrthancPy_AddRequestKeywords(PyObject* kwargs, const OrthancPyRequestInfo* request);
+
 
 /* ---- plugin.c ------------------------------------------------------------ */
 
@@ -141,6 +166,25 @@ void OrthancPy_ReleaseHeaders(OrthancPyHeaders* headers);
 /* New reference: the JSON object of answer headers that the SDK's HTTP calls
  * fill in, as a dict (empty if the buffer is). Frees the buffer. GIL held. */
 PyObject* OrthancPy_DictFromJsonBuffer(OrthancPluginMemoryBuffer* buffer);
+
+/* The answer of an HTTP request made through the SDK (CallRestApi,
+ * HttpClient, CallPeerApi), filled in by Orthanc without the GIL. */
+typedef struct
+{
+  OrthancPluginMemoryBuffer body;
+  OrthancPluginMemoryBuffer headers;
+  uint16_t status;
+} OrthancPyHttpAnswer;
+
+#define ORTHANC_PY_HTTP_ANSWER_INIT { { NULL, 0 }, { NULL, 0 }, 0 }
+
+/* GIL held. Frees both buffers of `answer`. When the request failed (`code`)
+ * -1 with orthanc.OrthancException, unless `keepHttpErrors` and an HTTP
+ * status came back (the HTTP error is then an answer like any other);
+ * otherwise 0 with new references to the body (bytes) and the headers
+ * (dict) in *body and *headers, or -1 with an exception (both NULL). */
+int OrthancPy_TakeHttpAnswer(OrthancPluginErrorCode code, int keepHttpErrors, OrthancPyHttpAnswer* answer,
+                             PyObject** body, PyObject** headers);
 
 /* New reference to the keyword arguments a REST callback receives (method,
  * groups, headers, get for GET, body for POST/PUT). GIL held. */

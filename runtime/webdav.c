@@ -155,6 +155,25 @@ static OrthancPyStatus Failed(WebDavCall* call)
 }
 
 
+/* GIL held: calls the callback of the answers where None means "nothing
+ * there": 1 with its other result in *result (new reference), 0 when it
+ * returned None (nothing held), -1 with the exception set (for Failed). */
+static int CallUnlessNone(WebDavCall* call, PyObject** result)
+{
+  *result = CallPython(call);
+  if (*result == NULL)
+  {
+    return -1;
+  }
+  if (*result == Py_None)
+  {
+    Py_CLEAR(*result);
+    return 0;
+  }
+  return 1;
+}
+
+
 /* GIL held: is_existing_folder. */
 static OrthancPyStatus IsExistingBody(void* payload)
 {
@@ -224,15 +243,15 @@ static int ReadFile(PyObject* item, Entry* entry, const char* now)
 static OrthancPyStatus ListBody(void* payload)
 {
   WebDavCall* call = payload;
-  PyObject* result = CallPython(call);
-  if (result == NULL)
+  PyObject* result = NULL;   /* owned once answered */
+  int answered = CallUnlessNone(call, &result);
+  if (answered < 0)
   {
     return Failed(call);
   }
-  if (result == Py_None)
+  if (answered == 0)
   {
-    Py_DECREF(result);
-    *call->flag = 0;
+    *call->flag = 0;   /* no such folder */
     return ORTHANC_PY_SUCCESS;
   }
 
@@ -317,15 +336,11 @@ error:
 static OrthancPyStatus RetrieveBody(void* payload)
 {
   WebDavCall* call = payload;
-  PyObject* result = CallPython(call);
-  if (result == NULL)
+  PyObject* result = NULL;   /* owned once answered */
+  int answered = CallUnlessNone(call, &result);
+  if (answered <= 0)
   {
-    return Failed(call);
-  }
-  if (result == Py_None)
-  {
-    Py_DECREF(result);
-    return ORTHANC_PY_ERROR_UNKNOWN_RESOURCE;
+    return (answered < 0) ? Failed(call) : ORTHANC_PY_ERROR_UNKNOWN_RESOURCE;
   }
 
   PyObject* content = result;   /* borrowed from result */
