@@ -247,6 +247,10 @@ class OrthancServer:
         self.wait_ready(timeout)
 
     def __enter__(self) -> OrthancServer:
+        # `with server.start():` must not launch a second Orthanc on the same storage (it would wait
+        # for the index's lock, outlive the test, and hold its ports).
+        if self.process is not None and self.process.poll() is None:
+            return self
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -103,7 +103,7 @@ def test_newest_sdk_binary_in_the_host_orthanc(host_build: HostPlugin, tmp_path:
     script.write_text(PROBE, encoding="utf-8")
     server = OrthancServer(workdir=tmp_path / "orthanc", plugin=host_build.plugin, script=script,
                            extra_config=QUICK_STOP_CONFIG)
-    with server.start():
+    with server:
         running = parse_version(server.get_json("/system")["Version"])
         check(ask(server, host_build.stub), host_build.stub, running, server.name)
 
@@ -148,7 +148,7 @@ def test_sid_header_binary_in_the_host_orthanc(tmp_path: Path) -> None:
     script.write_text(PROBE, encoding="utf-8")
     server = OrthancServer(workdir=tmp_path / "orthanc", plugin=built.path, script=script,
                            extra_config=QUICK_STOP_CONFIG)
-    with server.start():
+    with server:
         running = parse_version(server.get_json("/system")["Version"])
         stub = sources / "orthanc.pyi"
         check(ask(server, stub), stub, running, server.name, sdk="1.13.0")
